@@ -1,0 +1,3 @@
+"""news-monitor: a multilingual news monitoring and alerting daemon."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,37 @@
+"""``newsmon demo``: see the pipeline work with no network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from monitor.cli.output import format_option, render
+
+
+@click.command()
+@click.option("--keep", type=click.Path(file_okay=False), help="folder to keep the database in")
+@format_option
+def demo(keep: str | None, fmt: str) -> None:
+    """Serve bundled sample feeds (8 languages; RSS, Atom, JSON Feed) on 127.0.0.1, run the
+    real pipeline once into a temporary database and print what it stored.
+
+    \b
+    Example:
+      newsmon demo
+      newsmon demo --keep ./demo-data --format json
+    """
+    from monitor.demo import run_demo
+
+    folder = Path(keep) if keep else None
+    if folder:
+        folder.mkdir(parents=True, exist_ok=True)
+    result = run_demo(folder)
+    rows = [{"feed": a["feed"], "title": a["title"], "lang": a["lang"],
+             "confidence": a["lang_confidence"], "published": a["published_at"]}
+            for a in result.articles]
+    click.echo(render(rows, fmt, ["feed", "title", "lang", "confidence", "published"]))
+    if fmt == "table":
+        failed = [p for p in result.polls if p.status == "error"]
+        click.echo(f"\n{len(result.articles)} article(s) stored from {len(result.polls)} feed(s)"
+                   f" in {result.database}" + (f"; {len(failed)} feed(s) failed" if failed else ""))

@@ -1,0 +1,138 @@
+"""The daemon: builds the parts (client, fetcher, store, detector, pipeline), syncs the
+config's feeds into the database, and polls on a schedule.
+
+One APScheduler job ticks (``coalesce=True``, ``max_instances=1``) and asks the pipeline
+to poll the feeds that are due; per-feed timing lives in the database. ``run_once`` is
+the same poll in burst mode (``newsmon run --once``). Shutdown is ours: stop ticking,
+give in-flight polls ``schedule.grace_period`` to finish, cancel the rest, close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+
+from monitor import schedule
+from monitor.config import Config
+from monitor.fetch import Fetcher, build_client
+from monitor.language import make_detector
+from monitor.models import PollResult
+from monitor.pipeline import Pipeline
+from monitor.store import Store
+from monitor.store.feeds import FeedSpec, sync_config_feeds
+
+log = logging.getLogger(__name__)
+
+
+def config_feed_specs(config: Config) -> list[FeedSpec]:
+    return [
+        FeedSpec(url=f.url, title=f.title, tags=f.tags, lang=f.lang, interval=f.interval,
+                 full_text=f.full_text, source="config")
+        for f in config.feeds
+    ]
+
+
+def sd_notify(message: str) -> None:
+    """Tell systemd (``Type=notify``) about our state; a no-op outside systemd."""
+    address = os.environ.get("NOTIFY_SOCKET")
+    if not address:
+        return
+    if address.startswith("@"):
+        address = "\0" + address[1:]
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.sendto(message.encode(), address)
+        except OSError as exc:
+            log.warning("cannot notify systemd: %s", exc)
+
+
+class Daemon:
+    def __init__(self, config: Config, database: Path | None = None) -> None:
+        self.config = config
+        self.database = database or config.database_path()
+        self.store = Store(self.database)
+        self.client = build_client(config.fetch)
+        self.fetcher = Fetcher(self.client, config.fetch)
+        self.pipeline = Pipeline(config, self.store, self.fetcher,
+                                 make_detector(config.language.detector))
+        self._stopping: asyncio.Event | None = None
+        self._inflight: set[asyncio.Task[list[PollResult]]] = set()
+        self._closed = False
+
+    async def start(self) -> None:
+        """Open the database and sync the config's feeds into it."""
+        specs = config_feed_specs(self.config)
+        now = datetime.now(UTC)
+        firsts = [schedule.first_check(s.url, now, self.config.schedule.startup_spread)
+                  for s in specs]
+        added, updated = await self.store.run(sync_config_feeds, specs, firsts)
+        log.info("database %s ready; config feeds: %d added, %d updated", self.database,
+                 added, updated, extra={"stage": "store"})
+
+    async def run_once(self, include_all: bool = False) -> list[PollResult]:
+        await self.start()
+        return await self.pipeline.poll(include_all=include_all)
+
+    async def run_forever(self) -> None:
+        """Tick until SIGINT/SIGTERM (or :meth:`stop`), then shut down within the grace period."""
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        self._stopping = asyncio.Event()
+        await self.start()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.stop)
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        scheduler.add_job(self._tick, "interval", seconds=self.config.schedule.tick,
+                          next_run_time=datetime.now(UTC), coalesce=True, max_instances=1,
+                          id="poll", misfire_grace_time=None)
+        scheduler.start()
+        sd_notify("READY=1")
+        log.info("daemon started, polling every %ss", self.config.schedule.tick)
+        try:
+            await self._stopping.wait()
+        finally:
+            sd_notify("STOPPING=1")
+            scheduler.shutdown(wait=False)
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+            await self._drain()
+
+    def stop(self) -> None:
+        log.info("stopping: no new polls, waiting for in-flight ones")
+        if self._stopping is not None:
+            self._stopping.set()
+
+    async def _tick(self) -> None:
+        if self._stopping is not None and self._stopping.is_set():
+            return
+        task = asyncio.create_task(self.pipeline.poll())
+        self._inflight.add(task)
+        try:
+            await asyncio.shield(task)
+        finally:
+            self._inflight.discard(task)
+        sd_notify("WATCHDOG=1")
+
+    async def _drain(self) -> None:
+        if not self._inflight:
+            return
+        _, pending = await asyncio.wait(self._inflight, timeout=self.config.schedule.grace_period)
+        for task in pending:
+            task.cancel()
+        if pending:
+            log.warning("abandoned %d in-flight poll(s) after the grace period", len(pending))
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Idempotent: close the HTTP client and the database."""
+        if self._closed:
+            return
+        self._closed = True
+        await self.client.aclose()
+        self.store.close()

@@ -1,0 +1,63 @@
+"""``newsmon demo``: the real pipeline, once, on bundled sample feeds served on 127.0.0.1,
+into a temporary database. No network needed."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from monitor import config as config_module
+from monitor.daemon import Daemon
+from monitor.demo.server import Document, serve
+from monitor.models import PollResult
+from monitor.store.articles import list_articles
+from monitor.store.db import open_database
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    database: Path
+    polls: list[PollResult]
+    articles: list[dict[str, Any]]
+
+
+def sample_feeds() -> list[dict[str, Any]]:
+    """The bundled feeds: file, title, path, content_type, tags (from index.toml)."""
+    folder = resources.files("monitor") / "demo" / "feeds"
+    index = tomllib.loads((folder / "index.toml").read_text("utf-8"))
+    return [{**entry, "body": (folder / entry["file"]).read_bytes()} for entry in index["feed"]]
+
+
+def run_demo(workdir: Path | None = None) -> DemoResult:
+    """Serve the samples, poll them all once into ``workdir``/demo.db, return what was stored."""
+    samples = sample_feeds()
+    documents = {s["path"]: Document(s["body"], s["content_type"]) for s in samples}
+    folder = workdir or Path(tempfile.mkdtemp(prefix="newsmon-demo-"))
+    database = folder / "demo.db"
+    with serve(documents) as base:
+        config = config_module.build({
+            "database": str(database),
+            "fetch": {"allow_private_networks": True},
+            "feeds": [{"url": base + s["path"], "title": s["title"], "tags": s["tags"]}
+                      for s in samples],
+        }, environ={})
+        polls = asyncio.run(_poll(config, database))
+    db = open_database(database)
+    try:
+        stored = list_articles(db, limit=1000)
+    finally:
+        db.conn.close()
+    return DemoResult(database, polls, stored)
+
+
+async def _poll(config: config_module.Config, database: Path) -> list[PollResult]:
+    daemon = Daemon(config, database)
+    try:
+        return await daemon.run_once(include_all=True)
+    finally:
+        await daemon.close()

@@ -1,0 +1,205 @@
+"""The flow, top to bottom: one feed's refresh reads as
+
+    fetch -> parse -> extract -> language -> dedup -> match -> store -> notify
+
+``Pipeline.poll`` asks the store which feeds are due and refreshes them concurrently (the
+fetcher bounds how many run at once). A feed's failure is recorded on its row with its
+code and the next check backs off; it never stops the other feeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from monitor import extract, schedule
+from monitor.config import Config
+from monitor.dedup.exact import canonical_url, content_hash
+from monitor.errors import FetchError, MonitorError
+from monitor.fetch import Fetcher
+from monitor.language import Detector, detect
+from monitor.match import Rule, match_articles
+from monitor.models import (
+    Article,
+    Feed,
+    FetchResult,
+    Hit,
+    ParsedEntry,
+    ParsedFeed,
+    PollResult,
+    SavedArticle,
+    SaveStatus,
+)
+from monitor.notify import Notifier
+from monitor.parse import parse_feed
+from monitor.store import Store, articles, feeds
+from monitor.store.db import to_iso
+from monitor.store.transaction import transaction
+
+log = logging.getLogger(__name__)
+CONFIDENT = 0.9  # a detection this sure counts for or against the feed's declared language
+
+
+@dataclass
+class Pipeline:
+    config: Config
+    store: Store
+    fetcher: Fetcher
+    detector: Detector
+    rules: Sequence[Rule] = ()
+    notifier: Notifier | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    async def poll(self, include_all: bool = False) -> list[PollResult]:
+        """Refresh every due feed (every unpaused feed with ``include_all``)."""
+        now = datetime.now(UTC)
+        due = await self.store.run(
+            feeds.due_feeds, now, self.config.default_interval, include_all)
+        log.info("polling %d due feed(s)", len(due), extra={"stage": "schedule"})
+        return list(await asyncio.gather(*(self.refresh(feed) for feed in due)))
+
+    async def refresh(self, feed: Feed) -> PollResult:
+        """Miniflux's RefreshFeed: fetch, parse, process new entries, update the feed row."""
+        try:
+            fetched = await self.fetcher.fetch(
+                feed.url, etag=feed.etag, last_modified=feed.last_modified)
+            if fetched.not_modified or fetched.body_hash == feed.body_hash:
+                status = "not_modified" if fetched.not_modified else "unchanged"
+                await self.store.run(self._save, feed, fetched, None, [], (0, 0))
+                return self._report(feed, status)
+            parsed = self._timed("parse", parse_feed, fetched.body, fetched.headers, fetched.url,
+                                 fetched_at=fetched.fetched_at,
+                                 max_entries=self.config.fetch.max_entries,
+                                 max_size=self.config.fetch.max_decompressed_size)
+            changed = await self._changed_entries(feed, parsed.entries)
+            entries = [entry for entry, _ in changed]
+            if feed.full_text:
+                entries = list(await asyncio.gather(
+                    *(extract.full_text(self.fetcher, e) for e in entries)))
+            new_articles = [
+                self._prepare(feed, parsed, entry, entry_hash, fetched.fetched_at)
+                for entry, (_, entry_hash) in zip(entries, changed, strict=True)
+            ]
+            votes = self._language_votes(feed, new_articles)
+            saved = await self.store.run(self._save, feed, fetched, parsed, new_articles, votes)
+            hits = match_articles(self.rules, saved)
+            if hits and self.notifier is not None:
+                await self.notifier.push(hits)
+            return self._report(feed, "ok", saved, hits)
+        except MonitorError as exc:
+            return await self._fail(feed, exc.code, exc.message,
+                                    exc.retry_at if isinstance(exc, FetchError) else None)
+        except Exception as exc:  # the loop never dies on one feed
+            log.exception("internal error refreshing %s", feed.url,
+                          extra={"feed_id": feed.id, "feed_url": feed.url})
+            return await self._fail(feed, "monitor.internal", f"internal error: {exc!r}", None)
+
+    async def _changed_entries(self, feed: Feed, entries: Sequence[ParsedEntry]
+                               ) -> list[tuple[ParsedEntry, str]]:
+        """(entry, entry hash) of entries not stored yet, or whose title/text changed."""
+        known = await self.store.run(articles.known_hashes, feed.id, [e.guid for e in entries])
+        fresh: dict[str, tuple[ParsedEntry, str]] = {}
+        for entry in entries:
+            entry_hash = content_hash(entry.title, entry.text)
+            if known.get(entry.guid) != entry_hash:
+                fresh.setdefault(entry.guid, (entry, entry_hash))  # repeated GUID: first wins
+        return list(fresh.values())
+
+    def _prepare(self, feed: Feed, parsed: ParsedFeed, entry: ParsedEntry, entry_hash: str,
+                 fetched_at: datetime) -> Article:
+        """language, then dedup keys, for one entry."""
+        declared = entry.declared_lang or parsed.declared_lang or feed.lang
+        weight = self.config.language.prior_weight if feed.lang_prior_active else 0.0
+        language = self._timed("language", detect, self.detector, entry.title, entry.text,
+                               declared, weight)
+        article = Article(
+            feed_id=feed.id, guid=entry.guid, url=entry.url, canonical_url=canonical_url(entry.url),
+            title=entry.title, text=entry.text, lang=language.code,
+            lang_confidence=language.confidence, declared_lang=declared,
+            published_at=entry.published_at, fetched_at=fetched_at,
+            content_hash=content_hash(entry.title, entry.text), entry_hash=entry_hash,
+        )
+        return article
+
+    @staticmethod
+    def _language_votes(feed: Feed, new_articles: Sequence[Article]) -> tuple[int, int]:
+        """(agree, disagree): confident detections against the feed's own ``lang``."""
+        agree = disagree = 0
+        for article in new_articles:
+            if feed.lang and article.lang_confidence >= CONFIDENT:
+                agree += article.lang == feed.lang
+                disagree += article.lang != feed.lang
+        return agree, disagree
+
+    def _save(self, db: Any, feed: Feed, fetched: FetchResult, parsed: ParsedFeed | None,
+              new_articles: list[Article], votes: tuple[int, int]) -> list[SavedArticle]:
+        """store: the articles and the feed row, in one transaction (runs on the store thread)."""
+        from time import perf_counter
+
+        start = perf_counter()
+        try:
+            return self._save_feed(db, feed, fetched, parsed, new_articles, votes)
+        finally:
+            self.timings["store"] = self.timings.get("store", 0.0) + perf_counter() - start
+
+    def _save_feed(self, db: Any, feed: Feed, fetched: FetchResult, parsed: ParsedFeed | None,
+                   new_articles: list[Article], votes: tuple[int, int]) -> list[SavedArticle]:
+        cache_ttl = max((parsed.ttl if parsed else None) or 0, fetched.max_age or 0) or None
+        interval = schedule.effective_interval(
+            feed.interval, cache_ttl or feed.cache_ttl, self.config.schedule.max_interval)
+        values: dict[str, Any] = {
+            "last_check_at": to_iso(fetched.fetched_at),
+            "last_success_at": to_iso(fetched.fetched_at),
+            "next_check_at": to_iso(schedule.after_success(feed.url, fetched.fetched_at, interval)),
+            "etag": fetched.etag or feed.etag,
+            "last_modified": fetched.last_modified or feed.last_modified,
+        }
+        if fetched.body_hash:
+            values["body_hash"] = fetched.body_hash
+        if parsed is not None:
+            values["cache_ttl"] = cache_ttl
+            if parsed.site_url:
+                values["site_url"] = parsed.site_url
+        with transaction(db):
+            if fetched.permanent_url and feeds.move_feed(db, feed.id, fetched.permanent_url):
+                log.info("feed moved permanently to %s", fetched.permanent_url,
+                         extra={"feed_id": feed.id, "feed_url": feed.url})
+            saved = articles.save_articles(db, new_articles)
+            feeds.record_success(db, feed.id, values)
+            feeds.count_language_votes(db, feed.id, *votes)
+        return saved
+
+    async def _fail(self, feed: Feed, code: str, message: str,
+                    retry_at: datetime | None) -> PollResult:
+        now = datetime.now(UTC)
+        next_at = schedule.after_failure(
+            feed.url, now, schedule.effective_interval(
+                feed.interval, feed.cache_ttl, self.config.schedule.max_interval),
+            feed.error_count + 1, self.config.schedule.max_backoff, retry_at)
+        await self.store.run(feeds.record_failure, feed.id, code, message, now, next_at)
+        log.warning("%s", message, extra={"feed_id": feed.id, "feed_url": feed.url,
+                                          "error_code": code, "stage": code.split(".")[0]})
+        return PollResult(feed.id, feed.url, "error", error_code=code, error=message)
+
+    def _report(self, feed: Feed, status: str, saved: Sequence[SavedArticle] = (),
+                hits: Sequence[Hit] = ()) -> PollResult:
+        new = sum(s.status is SaveStatus.NEW for s in saved)
+        updated = sum(s.status is SaveStatus.UPDATED for s in saved)
+        log.info("polled %s: %s, %d new, %d updated, %d hit(s)", feed.url, status, new, updated,
+                 len(hits), extra={"feed_id": feed.id, "feed_url": feed.url, "stage": "pipeline"})
+        return PollResult(feed.id, feed.url, status, new=new, updated=updated)
+
+    def _timed(self, stage: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Call ``fn`` and add its wall time to ``timings[stage]`` (printed by the benchmark)."""
+        from time import perf_counter
+
+        start = perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + perf_counter() - start
+

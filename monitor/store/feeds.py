@@ -1,0 +1,177 @@
+"""Feed rows: adding, editing, listing, scheduling and recording each poll's outcome."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from monitor.errors import StoreError
+from monitor.models import Feed
+from monitor.store.db import now_iso, to_iso
+from monitor.store.transaction import transaction, update_row
+
+EDITABLE = ("url", "title", "tags", "lang", "interval", "full_text", "paused", "source")
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """What a user says about a feed (CLI, config, OPML)."""
+
+    url: str
+    title: str | None = None
+    tags: tuple[str, ...] = ()
+    lang: str | None = None
+    interval: int | None = None
+    full_text: bool = False
+    source: str = "cli"
+
+
+def feed_from_row(row: Mapping[str, Any], default_interval: int) -> Feed:
+    return Feed(
+        id=row["id"],
+        url=row["url"],
+        title=row["title"],
+        tags=tuple(json.loads(row["tags"] or "[]")),
+        lang=row["lang"],
+        interval=row["interval"] or default_interval,
+        cache_ttl=row["cache_ttl"],
+        full_text=bool(row["full_text"]),
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        body_hash=row["body_hash"],
+        error_count=row["error_count"],
+        paused=bool(row["paused"]),
+        lang_prior_active=_prior_trusted(row["lang_agree"], row["lang_disagree"]),
+    )
+
+
+def _prior_trusted(agree: int, disagree: int) -> bool:
+    from monitor.language import prior_still_trusted
+
+    return prior_still_trusted(agree, disagree)
+
+
+def add_feed(db: sqlite_utils.Database, spec: FeedSpec, first_check_at: datetime) -> int:
+    """Insert a feed; StoreError ``store.feed_exists`` when the URL is already there."""
+    if get_feed_row(db, spec.url) is not None:
+        raise StoreError(f"store: feed {spec.url} already exists", "store.feed_exists")
+    stamp = now_iso()
+    with transaction(db):
+        cursor = db.execute(
+            "INSERT INTO feeds (url, title, tags, lang, interval, full_text, source, "
+            "next_check_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [spec.url, spec.title, json.dumps(list(spec.tags)), spec.lang, spec.interval,
+             int(spec.full_text), spec.source, to_iso(first_check_at), stamp, stamp],
+        )
+    return int(cursor.lastrowid or 0)
+
+
+def update_feed(db: sqlite_utils.Database, feed_id: int, changes: Mapping[str, Any]) -> None:
+    """Set user-editable columns (``EDITABLE``) of one feed."""
+    bad = set(changes) - set(EDITABLE)
+    if bad:
+        raise StoreError(f"store: cannot edit feed column(s) {sorted(bad)}", "store.bad_column")
+    if not changes:
+        return
+    values = {k: (json.dumps(list(v)) if k == "tags" else v) for k, v in changes.items()}
+    values["updated_at"] = now_iso()
+    with transaction(db):
+        update_row(db, "feeds", feed_id, values)
+
+
+def remove_feed(db: sqlite_utils.Database, feed_id: int) -> None:
+    with transaction(db):
+        db.execute("DELETE FROM articles WHERE feed_id = ?", [feed_id])
+        db.execute("DELETE FROM feeds WHERE id = ?", [feed_id])
+
+
+def get_feed_row(db: sqlite_utils.Database, key: str | int) -> dict[str, Any] | None:
+    """A feed row by id or URL."""
+    column = "id" if isinstance(key, int) or str(key).isdigit() else "url"
+    rows = list(db.query(f"SELECT * FROM feeds WHERE {column} = ?", [key]))
+    return rows[0] if rows else None
+
+
+def list_feed_rows(db: sqlite_utils.Database, tag: str | None = None) -> list[dict[str, Any]]:
+    """Every feed with its health and the number of articles stored."""
+    rows = list(db.query(
+        "SELECT feeds.*, (SELECT count(*) FROM articles WHERE feed_id = feeds.id) AS items "
+        "FROM feeds ORDER BY id"
+    ))
+    if tag:
+        rows = [r for r in rows if tag in json.loads(r["tags"] or "[]")]
+    return rows
+
+
+def due_feeds(db: sqlite_utils.Database, now: datetime, default_interval: int,
+              include_all: bool = False) -> list[Feed]:
+    """Unpaused feeds whose ``next_check_at`` has come (every unpaused feed with include_all)."""
+    sql = "SELECT * FROM feeds WHERE paused = 0"
+    params: list[Any] = []
+    if not include_all:
+        sql += " AND (next_check_at IS NULL OR next_check_at <= ?)"
+        params.append(to_iso(now))
+    sql += " ORDER BY next_check_at"
+    return [feed_from_row(r, default_interval) for r in db.query(sql, params)]
+
+
+def record_success(db: sqlite_utils.Database, feed_id: int, values: Mapping[str, Any]) -> None:
+    """A poll went through: clear the error state, store validators and the next check."""
+    row = {**values, "error_count": 0, "last_error_code": None, "last_error": None}
+    update_row(db, "feeds", feed_id, row)
+
+
+def record_failure(db: sqlite_utils.Database, feed_id: int, code: str, message: str,
+                   checked_at: datetime, next_check_at: datetime) -> None:
+    db.execute(
+        "UPDATE feeds SET error_count = error_count + 1, last_error_code = ?, last_error = ?, "
+        "last_check_at = ?, next_check_at = ? WHERE id = ?",
+        [code, message, to_iso(checked_at), to_iso(next_check_at), feed_id],
+    )
+
+
+def move_feed(db: sqlite_utils.Database, feed_id: int, new_url: str) -> bool:
+    """Follow a permanent redirect; False when another feed already has ``new_url``."""
+    if get_feed_row(db, new_url) is not None:
+        return False
+    db.execute("UPDATE feeds SET url = ?, updated_at = ? WHERE id = ?",
+               [new_url, now_iso(), feed_id])
+    return True
+
+
+def count_language_votes(db: sqlite_utils.Database, feed_id: int, agree: int,
+                         disagree: int) -> None:
+    if agree or disagree:
+        db.execute(
+            "UPDATE feeds SET lang_agree = lang_agree + ?, lang_disagree = lang_disagree + ? "
+            "WHERE id = ?", [agree, disagree, feed_id],
+        )
+
+
+def sync_config_feeds(db: sqlite_utils.Database, specs: Sequence[FeedSpec],
+                      first_checks: Iterable[datetime]) -> tuple[int, int]:
+    """Add config feeds that are missing, take config settings for those present.
+
+    Returns (added, updated)."""
+    added = updated = 0
+    for spec, first in zip(specs, first_checks, strict=True):
+        row = get_feed_row(db, spec.url)
+        if row is None:
+            add_feed(db, spec, first)
+            added += 1
+            continue
+        changes = {
+            "title": spec.title or row["title"], "tags": spec.tags, "lang": spec.lang,
+            "interval": spec.interval, "full_text": int(spec.full_text), "source": "config",
+        }
+        current = {k: row[k] for k in changes}
+        current["tags"] = tuple(json.loads(row["tags"] or "[]"))
+        if current != changes:
+            update_feed(db, row["id"], changes)
+            updated += 1
+    return added, updated

@@ -1,0 +1,46 @@
+"""``newsmon demo``: the bundled feeds through the real pipeline, no network."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from monitor.cli import cli
+from monitor.demo import run_demo, sample_feeds
+
+
+def test_demo_stores_every_language_and_format(tmp_path: Path) -> None:
+    result = run_demo(tmp_path)
+    assert all(p.status == "ok" for p in result.polls), result.polls
+    langs = {a["lang"] for a in result.articles}
+    assert {"en", "fr", "de", "es", "it", "pl", "uk", "ja"} <= langs
+    formats = {s["content_type"] for s in sample_feeds()}
+    assert {"application/rss+xml", "application/atom+xml", "application/feed+json"} <= formats
+    # the exact duplicate (same link, one copy with ?utm_source) is stored once
+    storm = [a for a in result.articles if a["title"].startswith("Storm Ingrid")]
+    assert len(storm) == 1
+    total_items = sum(s["body"].count(b"<item>") + s["body"].count(b"<entry>")
+                      + (len(json.loads(s["body"])["items"]) if s["file"].endswith(".json") else 0)
+                      for s in sample_feeds())
+    assert len(result.articles) == total_items - 1
+
+
+def test_demo_includes_the_seed_article(tmp_path: Path) -> None:
+    from monitor.store.db import open_database
+
+    run_demo(tmp_path)
+    db = open_database(tmp_path / "demo.db")
+    texts = [r["text"] for r in db.query("SELECT text FROM articles WHERE lang = 'fr'")]
+    assert any("Vingt-six des alliés ukrainiens" in t and "La Finlande participera" in t
+               for t in texts)
+    seed = next(t for t in texts if "Vingt-six des alliés" in t)
+    assert "\n\n" in seed  # paragraphs kept
+
+
+def test_demo_command_prints_a_table(tmp_path: Path) -> None:
+    out = CliRunner().invoke(cli, ["demo", "--keep", str(tmp_path)], catch_exceptions=False)
+    assert out.exit_code == 0
+    assert "Vingt-six pays" in out.output
+    assert "article(s) stored from 10 feed(s)" in out.output
