@@ -2,7 +2,7 @@
 
 Plain script, no pytest. Run from the repository root:
 
-    /tmp/v/bin/python bench/language.py [--shared ../shared] [--sample 400] [--seed 7]
+    python bench/language.py [--shared ../shared] [--sample 400] [--seed 7] [--wrong-share 0.2]
 
 Data is read in place from the shared folder, never copied into the project:
   corpus   shared/corpus/*.yaml: hand-labelled items (lang, title, text)

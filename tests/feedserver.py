@@ -1,15 +1,18 @@
 """A real HTTP server on 127.0.0.1 for tests: each path answers as a Route says.
 
 It can answer with ETag/304, Last-Modified/304, redirects, 429/503 with Retry-After, any
-status, a slow (dripping) body, an oversized body, gzip or brotli encoding, any charset
-or none, and records every request it receives.
+status, a held (delayed) answer, a slow (dripping) body, an oversized body, a chunked body
+with no Content-Length, gzip or brotli encoding, any charset or none. It records every
+request it receives and how many were in flight at once.
 """
 
 from __future__ import annotations
 
 import gzip
+import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -22,9 +25,11 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     etag: str | None = None
     last_modified: str | None = None
-    encoding: str | None = None  # "gzip" or "br"
+    encoding: str | None = None  # "gzip" or "br": the server compresses ``body``
     drip_delay: float | None = None  # seconds between single bytes
     location: str | None = None  # for 3xx
+    delay: float | None = None  # seconds the request is held before the answer starts
+    chunked: bool = False  # Transfer-Encoding: chunked, no Content-Length
 
 
 @dataclass
@@ -34,9 +39,14 @@ class Request:
 
 
 class FeedServer:
+    """``requests`` is every request received; ``max_in_flight`` the most ever held at once
+    (a request counts from its arrival until its answer starts)."""
+
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[Request] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         server = self
@@ -44,7 +54,7 @@ class FeedServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 server._handle(self)
 
             def log_message(self, format: str, *args: object) -> None:
@@ -62,6 +72,7 @@ class FeedServer:
         return self.base + path
 
     def add(self, path: str, route: Route | None = None, **kwargs: object) -> str:
+        """Serve ``path`` as ``route`` (or ``Route(**kwargs)``), replacing any earlier route."""
         self.routes[path] = route or Route(**kwargs)  # type: ignore[arg-type]
         return self.url(path)
 
@@ -69,11 +80,23 @@ class FeedServer:
         with self._lock:
             return sum(r.path == path for r in self.requests)
 
+    def requests_to(self, path: str) -> list[Request]:
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         path = handler.path
         with self._lock:
             self.requests.append(Request(path, dict(handler.headers.items())))
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
         route = self.routes.get(path.split("?")[0])
+        try:
+            if route is not None and route.delay:
+                self._stop.wait(route.delay)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
         if route is None:
             self._send(handler, 404, {"Content-Type": "text/plain"}, b"not found")
             return
@@ -101,26 +124,39 @@ class FeedServer:
             headers["Content-Encoding"] = "br"
         if route.content_type:
             headers.setdefault("Content-Type", route.content_type)
-        self._send(handler, route.status, headers, body, route.drip_delay)
+        self._send(handler, route.status, headers, body, route.drip_delay, route.chunked)
 
     def _send(self, handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str],
-              body: bytes, drip_delay: float | None = None) -> None:
+              body: bytes, drip_delay: float | None = None, chunked: bool = False) -> None:
         handler.send_response(status)
         for name, value in headers.items():
             handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(body)))
+        if chunked:
+            handler.send_header("Transfer-Encoding", "chunked")
+        else:
+            handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
         try:
-            if drip_delay is None:
+            if chunked:
+                self._write_chunked(handler, body)
+            elif drip_delay is None:
                 handler.wfile.write(body)
-                return
-            for i in range(len(body)):
-                if self._stop.wait(drip_delay):
-                    return
-                handler.wfile.write(body[i:i + 1])
-                handler.wfile.flush()
+            else:
+                for i in range(len(body)):
+                    if self._stop.wait(drip_delay):
+                        return
+                    handler.wfile.write(body[i:i + 1])
+                    handler.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    @staticmethod
+    def _write_chunked(handler: BaseHTTPRequestHandler, body: bytes, size: int = 16384) -> None:
+        for start in range(0, len(body), size):
+            piece = body[start:start + size]
+            handler.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+        handler.wfile.write(b"0\r\n\r\n")
+        handler.wfile.flush()
 
     def __enter__(self) -> FeedServer:
         self.thread.start()
@@ -130,6 +166,14 @@ class FeedServer:
         self._stop.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def closed_port_url(path: str = "/feed.xml") -> str:
+    """A URL on 127.0.0.1 where nothing listens (connection refused)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}{path}"
 
 
 def rss(items: list[dict[str, str]], *, title: str = "Test feed", lang: str | None = "en",
@@ -148,10 +192,10 @@ def rss(items: list[dict[str, str]], *, title: str = "Test feed", lang: str | No
     return "\n".join(parts).encode(encoding)
 
 
-def wait_for(predicate: object, timeout: float = 10.0) -> None:
+def wait_for(predicate: Callable[[], object], timeout: float = 10.0) -> None:
     """Poll ``predicate`` until true (for the rare state with no event to await)."""
     deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
+    while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.01)

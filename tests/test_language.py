@@ -1,5 +1,7 @@
 """The language stage: code normalisation, both detectors, label folding, the declared prior."""
 
+# ruff: noqa: RUF001  (the sentences are Cyrillic and CJK on purpose)
+
 from __future__ import annotations
 
 import subprocess
@@ -158,7 +160,9 @@ def test_prior_does_not_override_a_confident_fake() -> None:
     assert detect(FakeDetector({"fr": 0.95, "en": 0.05}), "", "abc", "en", 0.5).code == "fr"
 
 
-@pytest.mark.parametrize(("title", "text"), [("", ""), ("  ", "\n"), ("12:30", "2026"), ("", "a-b")])
+@pytest.mark.parametrize(
+    ("title", "text"), [("", ""), ("  ", "\n"), ("12:30", "2026"), ("", "a-b")]
+)
 def test_no_evidence_is_und_or_declared(title: str, text: str) -> None:
     fake = FakeDetector({"en": 1.0})
     assert detect(fake, title, text, None, 0.3) == Language("und", 0.0)
@@ -202,8 +206,9 @@ def test_default_detector_is_py3langid() -> None:
 
 def test_langdetect_is_deterministic() -> None:
     # Unseeded, langdetect gives this headline different probabilities from run to run.
+    headline = "Nordmann dømt til livstid"
     answers = {
-        tuple(sorted(make_detector("langdetect").probabilities("Nordmann dømt til livstid").items()))
+        tuple(sorted(make_detector("langdetect").probabilities(headline).items()))
         for _ in range(10)
     }
     assert len(answers) == 1
@@ -237,7 +242,10 @@ def test_label_data_file_ships_with_two_letter_targets() -> None:
 
 
 def test_import_loads_no_detector_library() -> None:
-    code = "import sys, monitor.language; print(sorted({'py3langid', 'langdetect'} & set(sys.modules)))"
+    code = (
+        "import sys, monitor.language; "
+        "print(sorted({'py3langid', 'langdetect'} & set(sys.modules)))"
+    )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )

@@ -67,25 +67,29 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    """Apply every migration newer than the database; return the version reached."""
-    current = conn.execute("PRAGMA user_version").fetchone()[0]
-    if current > SCHEMA_VERSION:
-        from monitor.errors import StoreError
+    """Apply every migration newer than the database; return the version reached.
 
-        raise StoreError(
-            f"store: database schema version {current} is newer than this release knows "
-            f"({SCHEMA_VERSION}); upgrade news-monitor",
-            "store.schema_too_new",
-        )
-    for version in range(current + 1, SCHEMA_VERSION + 1):
-        script = MIGRATIONS[version - 1]
-        conn.execute("BEGIN")
-        try:
-            for statement in filter(str.strip, script.split(";")):
+    The version is read inside a write transaction, so two processes opening a new
+    database at once do not both try to create it."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        return SCHEMA_VERSION
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        if current > SCHEMA_VERSION:
+            from monitor.errors import StoreError
+
+            raise StoreError(
+                f"store: database schema version {current} is newer than this release knows "
+                f"({SCHEMA_VERSION}); upgrade news-monitor",
+                "store.schema_too_new",
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            for statement in filter(str.strip, MIGRATIONS[version - 1].split(";")):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return SCHEMA_VERSION

@@ -1,0 +1,5 @@
+"""``python -m monitor`` is ``newsmon``."""
+
+from monitor.cli import main
+
+main()
