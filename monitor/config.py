@@ -77,7 +77,7 @@ class ScheduleSettings:
 class LanguageSettings:
     detector: str = setting("py3langid", "language detector: py3langid or langdetect")
     prior_weight: float = setting(
-        0.3, "weight of the declared language (item, channel, feed) added to the detector's score"
+        0.2, "weight of the declared language (item, channel, feed) added to the detector's score"
     )
 
 

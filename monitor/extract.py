@@ -17,8 +17,13 @@ def main_text(html: bytes, url: str) -> str | None:
     """trafilatura's main text of a page, paragraphs kept; None when it finds none."""
     import trafilatura
 
-    text = trafilatura.extract(html, url=url, include_comments=False, include_tables=False,
-                               favor_precision=True)
+    try:
+        text = trafilatura.extract(html, url=url, include_comments=False, include_tables=False,
+                                   favor_precision=True)
+    except (ValueError, TypeError, LookupError) as exc:  # an odd page must not fail the feed
+        log.warning("no main text extracted from %s: %r", url, exc,
+                    extra={"article_url": url, "stage": "extract"})
+        return None
     return text.strip() if text and text.strip() else None
 
 

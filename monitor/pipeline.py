@@ -21,7 +21,7 @@ from monitor.config import Config
 from monitor.dedup.exact import canonical_url, content_hash
 from monitor.errors import FetchError, MonitorError
 from monitor.fetch import Fetcher
-from monitor.language import Detector, detect
+from monitor.language import CONFIDENT, Detector, detect
 from monitor.match import Rule, match_articles
 from monitor.models import (
     Article,
@@ -41,7 +41,6 @@ from monitor.store.db import to_iso
 from monitor.store.transaction import transaction
 
 log = logging.getLogger(__name__)
-CONFIDENT = 0.9  # a detection this sure counts for or against the feed's declared language
 
 
 @dataclass

@@ -1,0 +1,154 @@
+"""The pipeline against a real feed server and a real SQLite file: updates, redirects,
+publisher-asked intervals, full text, the language prior's bookkeeping."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from monitor import config as config_module
+from monitor.daemon import Daemon
+from monitor.models import PollResult
+from monitor.store.db import open_database
+from tests.feedserver import FeedServer, rss
+
+PUB = "Tue, 10 Feb 2026 10:00:00 +0000"
+
+
+def run_once(tmp_path: Path, feeds: list[dict[str, Any]], **settings: Any) -> list[PollResult]:
+    config = config_module.build({"schedule": {"startup_spread": 0}, **settings,
+                                  "feeds": feeds}, environ={})
+    daemon = Daemon(config, tmp_path / "news.db")
+
+    async def go() -> list[PollResult]:
+        try:
+            return await daemon.run_once(include_all=True)
+        finally:
+            await daemon.close()
+
+    return asyncio.run(go())
+
+
+def database(tmp_path: Path) -> sqlite_utils.Database:
+    return open_database(tmp_path / "news.db")
+
+
+def item(guid: str, title: str, text: str, link: str | None = None) -> dict[str, str]:
+    return {"guid": guid, "title": title, "link": link or f"https://example.org/{guid}",
+            "description": text, "pubDate": PUB}
+
+
+def test_changed_entry_updates_its_row(tmp_path: Path, feed_server: FeedServer) -> None:
+    url = feed_server.add("/rss", body=rss([item("a", "Talks open", "Ministers met today.")]))
+    [first] = run_once(tmp_path, [{"url": url}])
+    assert (first.new, first.updated) == (1, 0)
+    feed_server.add("/rss", body=rss([item("a", "Talks open", "Ministers met today and agreed.")]))
+    [second] = run_once(tmp_path, [{"url": url}])
+    assert (second.new, second.updated) == (0, 1)
+    [row] = database(tmp_path).query("SELECT text, version FROM articles")
+    assert row == {"text": "Ministers met today and agreed.", "version": 2}
+
+
+def test_repeated_guid_in_one_document_is_stored_once(tmp_path: Path,
+                                                      feed_server: FeedServer) -> None:
+    body = rss([item("a", "One", "First text."), item("a", "One again", "Second text.")])
+    url = feed_server.add("/rss", body=body)
+    [result] = run_once(tmp_path, [{"url": url}])
+    assert result.new == 1
+    assert database(tmp_path)["articles"].count == 1
+
+
+def test_permanent_redirect_moves_the_feed(tmp_path: Path, feed_server: FeedServer) -> None:
+    new = feed_server.add("/new.xml", body=rss([item("a", "Moved", "The feed moved.")]))
+    old = feed_server.add("/old.xml", status=301, location="/new.xml")
+    temp = feed_server.add("/temp.xml", status=302, location="/new2.xml")
+    feed_server.add("/new2.xml", body=rss([item("b", "Temp", "Temporarily elsewhere.")]))
+    run_once(tmp_path, [{"url": old}, {"url": temp}])
+    urls = {r["url"] for r in database(tmp_path).query("SELECT url FROM feeds")}
+    assert new in urls and old not in urls
+    assert temp in urls  # 302: the stored URL stays
+
+
+def test_ttl_and_max_age_lengthen_the_interval(tmp_path: Path, feed_server: FeedServer) -> None:
+    ttl = feed_server.add("/ttl", body=rss([item("a", "T", "Text one.")], ttl=180))
+    age = feed_server.add("/age", body=rss([item("b", "A", "Text two.")]),
+                          headers={"Cache-Control": "public, max-age=7200"})
+    run_once(tmp_path, [{"url": ttl, "interval": "15m"}, {"url": age, "interval": "15m"}])
+    rows = {r["url"]: r for r in database(tmp_path).query("SELECT * FROM feeds")}
+    for url, seconds in ((ttl, 180 * 60), (age, 7200)):
+        row = rows[url]
+        assert row["cache_ttl"] == seconds
+        waited = (datetime.fromisoformat(row["next_check_at"])
+                  - datetime.fromisoformat(row["last_check_at"])).total_seconds()
+        assert seconds * 0.89 <= waited <= seconds * 1.11
+
+
+def test_full_text_is_extracted_from_the_page(tmp_path: Path, feed_server: FeedServer) -> None:
+    paragraphs = "".join(
+        f"<p>Paragraph {i} of the full report explains the agreement reached by the ministers "
+        f"in considerable detail, with figures and quotes from officials.</p>" for i in range(6))
+    page = (f"<html><head><title>Report</title></head><body><nav>Home | World</nav>"
+            f"<article><h1>Report</h1>{paragraphs}</article>"
+            f"<footer>Copyright</footer></body></html>").encode()
+    page_url = feed_server.add("/article/1", body=page, content_type="text/html")
+    url = feed_server.add("/rss", body=rss([item("a", "Report", "Teaser only.", page_url)]))
+    run_once(tmp_path, [{"url": url, "full_text": True}])
+    [row] = database(tmp_path).query("SELECT text FROM articles")
+    assert "Paragraph 5 of the full report" in row["text"]
+    assert "Copyright" not in row["text"] and "Teaser only" not in row["text"]
+    # the next poll sees the same teaser: the page is not fetched again
+    run_once(tmp_path, [{"url": url, "full_text": True}])
+    assert feed_server.hits("/article/1") == 1
+
+
+def test_full_text_failure_keeps_the_feed_text(tmp_path: Path, feed_server: FeedServer) -> None:
+    missing = feed_server.url("/gone")
+    url = feed_server.add("/rss", body=rss([item("a", "Report", "Teaser kept.", missing)]))
+    [result] = run_once(tmp_path, [{"url": url, "full_text": True}])
+    assert result.status == "ok"
+    [row] = database(tmp_path).query("SELECT text FROM articles")
+    assert row["text"] == "Teaser kept."
+
+
+def test_language_prior_votes_and_declared_language(tmp_path: Path,
+                                                    feed_server: FeedServer) -> None:
+    english = [item(f"e{i}", f"Parliament approves the budget {i}",
+                    "The lower house voted on Tuesday to approve the spending plan for next "
+                    f"year after a long debate about taxes and pensions, number {i}.")
+               for i in range(12)]
+    url = feed_server.add("/rss", body=rss(english, lang=None))
+    run_once(tmp_path, [{"url": url, "lang": "fr"}])  # the user says French; it is English
+    db = database(tmp_path)
+    [feed] = db.query("SELECT lang_agree, lang_disagree FROM feeds")
+    assert feed == {"lang_agree": 0, "lang_disagree": 12}
+    langs = {r["lang"] for r in db.query("SELECT lang, declared_lang FROM articles")}
+    assert langs == {"en"}
+    assert {r["declared_lang"] for r in db.query("SELECT declared_lang FROM articles")} == {"fr"}
+    from monitor.store.db import now_iso
+    from monitor.store.feeds import due_feeds
+
+    [loaded] = due_feeds(db, datetime.fromisoformat(now_iso()), 900, include_all=True)
+    assert loaded.lang_prior_active is False
+
+
+def test_item_language_beats_channel_language(tmp_path: Path, feed_server: FeedServer) -> None:
+    atom = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en">
+  <title>Mixed</title><id>urn:x</id><updated>2026-02-10T10:00:00Z</updated>
+  <entry xml:lang="de"><title>Regierung beschliesst Haushalt</title><id>urn:1</id>
+    <updated>2026-02-10T10:00:00Z</updated><link href="https://example.org/de"/>
+    <summary>Der Bundestag hat am Dienstag den Haushalt beschlossen.</summary></entry>
+  <entry><title>Government passes budget</title><id>urn:2</id>
+    <updated>2026-02-10T10:00:00Z</updated><link href="https://example.org/en"/>
+    <summary>Parliament approved the budget on Tuesday.</summary></entry>
+</feed>"""
+    url = feed_server.add("/atom", body=atom, content_type="application/atom+xml")
+    run_once(tmp_path, [{"url": url}])
+    rows = {r["guid"]: r for r in database(tmp_path).query(
+        "SELECT guid, lang, declared_lang FROM articles")}
+    assert (rows["urn:1"]["declared_lang"], rows["urn:1"]["lang"]) == ("de", "de")
+    assert (rows["urn:2"]["declared_lang"], rows["urn:2"]["lang"]) == ("en", "en")
