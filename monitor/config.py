@@ -219,7 +219,7 @@ def _where(source: str, text: str, section: str, key: str) -> str:
     return f"{source}:{line}" if line else source
 
 
-def _feed_from(table: Any, index: int, source: str, text: str, default: int) -> FeedConfig:
+def _feed_from(table: Any, index: int, source: str, text: str) -> FeedConfig:
     where = f"{source}: [[feeds]] #{index + 1}"
     if not isinstance(table, dict) or not isinstance(table.get("url"), str):
         raise ConfigError(f"config: {where}: every [[feeds]] table needs url = \"https://...\"",
@@ -239,12 +239,21 @@ def _feed_from(table: Any, index: int, source: str, text: str, default: int) -> 
     tags = table.get("tags", [])
     if isinstance(tags, str):
         tags = [tags]
+    lang = table.get("lang")
+    if lang is not None:
+        from monitor.language import normalise_code
+
+        lang = normalise_code(str(lang))
+        if lang is None:
+            raise ConfigError(f"config: {_where(source, text, 'feeds', 'lang')}: "
+                              f"'{table['lang']}' is not a language code (use e.g. fr, en-US)",
+                              "config.bad_value")
     return FeedConfig(
         url=table["url"],
         title=table.get("title"),
         tags=tuple(str(t) for t in tags),
         interval=interval,
-        lang=table.get("lang"),
+        lang=lang,
         full_text=bool(table.get("full_text", False)),
     )
 
@@ -303,8 +312,7 @@ def build(data: Mapping[str, Any], source: str = "", text: str = "",
     feeds_raw = data.get("feeds", [])
     if not isinstance(feeds_raw, list):
         raise ConfigError(f"config: {label}: 'feeds' must be [[feeds]] tables", "config.bad_value")
-    default_interval = values.get("default_interval", Config.default_interval)
-    feeds = tuple(_feed_from(t, i, label, text, default_interval) for i, t in enumerate(feeds_raw))
+    feeds = tuple(_feed_from(t, i, label, text) for i, t in enumerate(feeds_raw))
     sections = {
         name: cls(**{k.split(".", 1)[1]: v for k, v in values.items() if k.startswith(name + ".")})
         for name, cls in _SECTIONS.items()

@@ -8,6 +8,7 @@ lists is refused: it would come back at the next start.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,17 +40,27 @@ async def resolve_feed_url(config: Config, url: str) -> tuple[str, str | None]:
     return feed_url, parsed.title
 
 
+def language_code(value: str) -> str:
+    """A user-given language as its ISO 639-1 code; ConfigError when it is not one."""
+    code = normalise_code(value)
+    if code is None:
+        raise ConfigError(f"feeds: '{value}' is not a language code (use e.g. fr, en-US)",
+                          "config.bad_lang")
+    return code
+
+
 def add(db: sqlite_utils.Database, spec: FeedSpec) -> dict[str, Any]:
     """Add a feed to be polled at the next tick; the new row."""
-    if spec.lang is not None and normalise_code(spec.lang) is None:
-        raise ConfigError(f"feeds: '{spec.lang}' is not a language code (use e.g. fr, en-US)",
-                          "config.bad_lang")
+    if spec.lang is not None:
+        spec = replace(spec, lang=language_code(spec.lang))
     feed_id = store_feeds.add_feed(db, spec, datetime.now(UTC))
     return find_feed(db, str(feed_id))
 
 
 def edit(db: sqlite_utils.Database, key: str, changes: dict[str, Any]) -> dict[str, Any]:
     row = find_feed(db, key)
+    if changes.get("lang") is not None:
+        changes = {**changes, "lang": language_code(changes["lang"])}
     store_feeds.update_feed(db, row["id"], changes)
     return find_feed(db, str(row["id"]))
 

@@ -188,3 +188,21 @@ def test_every_command_has_an_example_and_is_in_the_readme() -> None:
     for name, command in walk(cli, ""):
         assert "Example:" in (command.help or ""), f"`newsmon {name}` has no Example: block"
         assert re.search(rf"newsmon {re.escape(name)}\b", readme), f"`newsmon {name}` not in README"
+
+
+def test_config_check_command(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    good = tmp_path / "good.toml"
+    good.write_text('[[feeds]]\nurl = "https://a.example/rss"\nlang = "en-US"\n', "utf-8")
+    out = CliRunner().invoke(cli, ["config", "check", str(good)])
+    assert out.exit_code == 0 and "OK (1 feed(s)" in out.output
+    assert load(good, environ={}).feeds[0].lang == "en"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[fetch]\nconcurrency = "many"\n', "utf-8")
+    out = CliRunner().invoke(cli, ["config", "check", str(bad)])
+    assert out.exit_code == 1
+    assert f"{bad.resolve()}:2: fetch.concurrency" in out.output
+    assert "[config.bad_value]" in out.output
