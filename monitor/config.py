@@ -25,6 +25,7 @@ from typing import Any
 from monitor import __version__
 from monitor.durations import parse_duration
 from monitor.errors import ConfigError
+from monitor.models import FeedSpec
 
 APP_NAME = "news-monitor"
 ENV_PREFIX = "NEWSMON_"
@@ -82,18 +83,6 @@ class LanguageSettings:
 
 
 @dataclass(frozen=True)
-class FeedConfig:
-    """One ``[[feeds]]`` table; only ``url`` is required."""
-
-    url: str
-    title: str | None = None
-    tags: tuple[str, ...] = ()
-    interval: int | None = None
-    lang: str | None = None
-    full_text: bool = False
-
-
-@dataclass(frozen=True)
 class Config:
     database: str = setting(
         "", "SQLite database file (default: news-monitor.db in the user data dir)"
@@ -106,7 +95,7 @@ class Config:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     language: LanguageSettings = field(default_factory=LanguageSettings)
-    feeds: tuple[FeedConfig, ...] = ()
+    feeds: tuple[FeedSpec, ...] = ()  # the [[feeds]] tables
     source: str = ""  # the file read, or "" for the embedded defaults
 
     @property
@@ -157,7 +146,7 @@ SETTINGS: tuple[Setting, ...] = (
     *(s for name, cls in _SECTIONS.items() for s in _settings_of(cls, f"{name}.")),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
-_FEED_KEYS = {f.name for f in dataclasses.fields(FeedConfig)}
+_FEED_KEYS = {f.name for f in dataclasses.fields(FeedSpec)} - {"source"}
 
 _SIZE = re.compile(r"^\s*(\d+)\s*(B|KB|MB|GB)?\s*$", re.IGNORECASE)
 _SIZE_UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3}
@@ -219,7 +208,7 @@ def _where(source: str, text: str, section: str, key: str) -> str:
     return f"{source}:{line}" if line else source
 
 
-def _feed_from(table: Any, index: int, source: str, text: str) -> FeedConfig:
+def _feed_from(table: Any, index: int, source: str, text: str) -> FeedSpec:
     where = f"{source}: [[feeds]] #{index + 1}"
     if not isinstance(table, dict) or not isinstance(table.get("url"), str):
         raise ConfigError(f"config: {where}: every [[feeds]] table needs url = \"https://...\"",
@@ -248,13 +237,14 @@ def _feed_from(table: Any, index: int, source: str, text: str) -> FeedConfig:
             raise ConfigError(f"config: {_where(source, text, 'feeds', 'lang')}: "
                               f"'{table['lang']}' is not a language code (use e.g. fr, en-US)",
                               "config.bad_value")
-    return FeedConfig(
+    return FeedSpec(
         url=table["url"],
         title=table.get("title"),
         tags=tuple(str(t) for t in tags),
         interval=interval,
         lang=lang,
         full_text=bool(table.get("full_text", False)),
+        source="config",
     )
 
 

@@ -24,17 +24,9 @@ from monitor.language import make_detector
 from monitor.models import PollResult
 from monitor.pipeline import Pipeline
 from monitor.store import Store
-from monitor.store.feeds import FeedSpec, sync_config_feeds
+from monitor.store.feeds import sync_config_feeds
 
 log = logging.getLogger(__name__)
-
-
-def config_feed_specs(config: Config) -> list[FeedSpec]:
-    return [
-        FeedSpec(url=f.url, title=f.title, tags=f.tags, lang=f.lang, interval=f.interval,
-                 full_text=f.full_text, source="config")
-        for f in config.feeds
-    ]
 
 
 def sd_notify(message: str) -> None:
@@ -66,7 +58,7 @@ class Daemon:
 
     async def start(self) -> None:
         """Open the database and sync the config's feeds into it."""
-        specs = config_feed_specs(self.config)
+        specs = self.config.feeds
         now = datetime.now(UTC)
         firsts = [schedule.first_check(s.url, now, self.config.schedule.startup_spread)
                   for s in specs]

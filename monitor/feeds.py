@@ -19,9 +19,9 @@ from monitor.discover import discover
 from monitor.errors import ConfigError, StoreError
 from monitor.fetch import Fetcher, build_client
 from monitor.language import normalise_code
+from monitor.models import FeedSpec
 from monitor.opml import read_opml, write_opml
 from monitor.store import feeds as store_feeds
-from monitor.store.feeds import FeedSpec
 
 
 def find_feed(db: sqlite_utils.Database, key: str) -> dict[str, Any]:

@@ -52,5 +52,7 @@ def configure(level: str = "info", fmt: str = "human") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "apscheduler"):
+    for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # a tick skipped because the previous poll still runs is by design (max_instances=1)
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)

@@ -13,6 +13,20 @@ from enum import StrEnum
 
 
 @dataclass(frozen=True)
+class FeedSpec:
+    """What a user says about a feed: a ``[[feeds]]`` table, ``feeds add``, an OPML outline.
+    Only ``url`` is required; ``interval`` None means the config's default."""
+
+    url: str
+    title: str | None = None
+    tags: tuple[str, ...] = ()
+    lang: str | None = None
+    interval: int | None = None  # seconds
+    full_text: bool = False
+    source: str = "cli"  # "cli", "opml" or "config"
+
+
+@dataclass(frozen=True)
 class Feed:
     """A feed row as the pipeline needs it."""
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from monitor.errors import ConfigError
-from monitor.store.feeds import FeedSpec
+from monitor.models import FeedSpec
 
 
 def _category_tags(value: str | None) -> list[str]:

@@ -88,7 +88,8 @@ def test_remove_refuses_a_feed_the_config_lists(cli: Cli, config_file: Path) -> 
     db = open_database(config_file.parent / "news.db")
     from datetime import UTC, datetime
 
-    from monitor.store.feeds import FeedSpec, add_feed
+    from monitor.models import FeedSpec
+    from monitor.store.feeds import add_feed
 
     add_feed(db, FeedSpec("https://cfg.example/rss", source="config"), datetime.now(UTC))
     out = cli("feeds", "remove", "https://cfg.example/rss")

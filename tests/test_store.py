@@ -10,11 +10,10 @@ import pytest
 import sqlite_utils
 
 from monitor.errors import StoreError
-from monitor.models import Article, SaveStatus
+from monitor.models import Article, FeedSpec, SaveStatus
 from monitor.store.articles import known_hashes, save_articles
 from monitor.store.db import open_database
 from monitor.store.feeds import (
-    FeedSpec,
     add_feed,
     due_feeds,
     get_feed_row,

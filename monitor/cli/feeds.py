@@ -51,7 +51,7 @@ def add(app: AppContext, url: str, title: str | None, tags: tuple[str, ...],
       newsmon feeds add https://www.example.org/ --tag world --interval 15m --lang fr
     """
     from monitor import feeds as feed_lib
-    from monitor.store.feeds import FeedSpec
+    from monitor.models import FeedSpec
 
     if not no_discover:
         url, found_title = asyncio.run(feed_lib.resolve_feed_url(app.config(), url))
@@ -191,7 +191,7 @@ def import_opml(app: AppContext, file: str) -> None:
       newsmon feeds import-opml subscriptions.opml
     """
     from monitor import feeds as feed_lib
-    from monitor.store.feeds import FeedSpec
+    from monitor.models import FeedSpec
 
     def progress(specs: Iterable[FeedSpec]) -> Iterable[FeedSpec]:
         items = list(specs)

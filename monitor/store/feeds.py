@@ -4,31 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlite_utils
 
 from monitor.errors import StoreError
-from monitor.models import Feed
+from monitor.models import Feed, FeedSpec
 from monitor.store.db import now_iso, to_iso
 from monitor.store.transaction import transaction, update_row
 
 EDITABLE = ("url", "title", "tags", "lang", "interval", "full_text", "paused", "source")
-
-
-@dataclass(frozen=True)
-class FeedSpec:
-    """What a user says about a feed (CLI, config, OPML)."""
-
-    url: str
-    title: str | None = None
-    tags: tuple[str, ...] = ()
-    lang: str | None = None
-    interval: int | None = None
-    full_text: bool = False
-    source: str = "cli"
 
 
 def feed_from_row(row: Mapping[str, Any], default_interval: int) -> Feed:
