@@ -66,7 +66,8 @@ class Pipeline:
         try:
             fetched = await self.fetcher.fetch(
                 feed.url, etag=feed.etag, last_modified=feed.last_modified)
-            if fetched.not_modified or fetched.body_hash == feed.body_hash:
+            unchanged = feed.body_hash is not None and fetched.body_hash == feed.body_hash
+            if fetched.not_modified or unchanged:
                 status = "not_modified" if fetched.not_modified else "unchanged"
                 await self.store.run(self._save, feed, fetched, None, [], (0, 0))
                 return self._report(feed, status)

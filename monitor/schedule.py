@@ -38,9 +38,12 @@ def after_success(key: str, now: datetime, interval: int) -> datetime:
 def after_failure(key: str, now: datetime, interval: int, error_count: int,
                   max_backoff: int, retry_at: datetime | None = None) -> datetime:
     """``error_count`` counts this failure: the 1st waits one interval, then 2x, 4x...
-    up to ``max_backoff``; a server's Retry-After is honoured (within ``max_backoff``)."""
-    if retry_at is not None:
-        return min(max(retry_at, now), now + timedelta(seconds=max_backoff))
+    up to ``max_backoff``. A server's Retry-After is honoured as a floor (never sooner than
+    it asks, never later than ``max_backoff``): a ``Retry-After: 0`` does not cancel the
+    backoff."""
     delay = min(interval * 2 ** max(error_count - 1, 0), max_backoff)
     factor = 1 + _rng(key, now).uniform(-JITTER, JITTER)
-    return now + timedelta(seconds=min(delay * factor, max_backoff))
+    backoff = now + timedelta(seconds=min(delay * factor, max_backoff))
+    if retry_at is None:
+        return backoff
+    return min(max(retry_at, backoff), now + timedelta(seconds=max_backoff))

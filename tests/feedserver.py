@@ -1,15 +1,17 @@
 """A real HTTP server on 127.0.0.1 for tests: each path answers as a Route says.
 
 It can answer with ETag/304, Last-Modified/304, redirects, 429/503 with Retry-After, any
-status, a held (delayed) answer, a slow (dripping) body, an oversized body, a chunked body
-with no Content-Length, gzip or brotli encoding, any charset or none. It records every
-request it receives and how many were in flight at once.
+status, a held answer (for a delay, or until the test opens a gate), a slow (dripping)
+body, an oversized body, a chunked body with no Content-Length, gzip or brotli encoding,
+any charset or none. It records every request it receives and how many were in flight
+at once.
 """
 
 from __future__ import annotations
 
 import gzip
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +32,14 @@ class Route:
     location: str | None = None  # for 3xx
     delay: float | None = None  # seconds the request is held before the answer starts
     chunked: bool = False  # Transfer-Encoding: chunked, no Content-Length
+    gate: threading.Event | None = None  # requests are held until the test sets it
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Clients that hang up (a deadline, a size cap) are expected, not worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -60,9 +70,10 @@ class FeedServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={
+            "poll_interval": 0.02}, daemon=True)  # shutdown() waits up to one interval
 
     @property
     def base(self) -> str:
@@ -94,6 +105,9 @@ class FeedServer:
         try:
             if route is not None and route.delay:
                 self._stop.wait(route.delay)
+            if route is not None and route.gate is not None:
+                while not (route.gate.wait(0.01) or self._stop.is_set()):
+                    pass
         finally:
             with self._lock:
                 self.in_flight -= 1
