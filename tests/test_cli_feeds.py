@@ -161,3 +161,15 @@ def test_run_once_then_feeds_list_shows_health(cli: Cli, feed_server: FeedServer
     assert out.exit_code == 0 and "not_modified" in out.output
     assert feed_server.hits("/rss") == 2
     assert feed_server.requests[-1].headers.get("If-None-Match") == '"v1"'
+
+
+def test_run_once_reports_json_per_feed(cli: Cli, feed_server: FeedServer) -> None:
+    good = feed_server.add("/rss", body=rss(ITEMS))
+    bad = feed_server.add("/broken", status=500)
+    cli("feeds", "add", good, "--no-discover")
+    cli("feeds", "add", bad, "--no-discover")
+    out = cli("run", "--once", "--format", "json")
+    assert out.exit_code == 0, out.output
+    results = {r["url"]: r for r in json.loads(out.output)}
+    assert results[good]["status"] == "ok" and results[good]["new"] == 1
+    assert results[bad]["status"] == "error" and results[bad]["error_code"] == "fetch.http_500"

@@ -8,21 +8,23 @@ import contextlib
 import click
 
 from monitor.cli import AppContext
-from monitor.cli.output import render
+from monitor.cli.output import format_option, render
 
 
 @click.command()
 @click.option("--once", is_flag=True, help="poll every due feed once, process, exit (cron, tests)")
 @click.option("--all", "include_all", is_flag=True,
               help="with --once: poll every unpaused feed now, due or not")
+@format_option
 @click.pass_obj
-def run(app: AppContext, once: bool, include_all: bool) -> None:
+def run(app: AppContext, once: bool, include_all: bool, fmt: str) -> None:
     """Poll feeds on their schedule until stopped (SIGINT/SIGTERM), or once.
 
     \b
     Example:
       newsmon run                 # the daemon, in the foreground
       newsmon run --once --all    # poll everything now and exit
+      newsmon run --once --format json   # one result per feed, for scripts
     """
     from monitor.daemon import Daemon
 
@@ -35,8 +37,8 @@ def run(app: AppContext, once: bool, include_all: bool) -> None:
             if once:
                 results = await daemon.run_once(include_all=include_all)
                 rows = [r.__dict__ for r in results]
-                click.echo(render(rows, "table", ["feed_id", "url", "status", "new", "updated",
-                                                  "error_code"]))
+                click.echo(render(rows, fmt, ["feed_id", "url", "status", "new", "updated",
+                                              "error_code"]))
             else:
                 await daemon.run_forever()
         finally:
