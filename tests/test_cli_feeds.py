@@ -170,6 +170,6 @@ def test_run_once_reports_json_per_feed(cli: Cli, feed_server: FeedServer) -> No
     cli("feeds", "add", bad, "--no-discover")
     out = cli("run", "--once", "--format", "json")
     assert out.exit_code == 0, out.output
-    results = {r["url"]: r for r in json.loads(out.output)}
+    results = {r["url"]: r for r in json.loads(out.stdout)}
     assert results[good]["status"] == "ok" and results[good]["new"] == 1
     assert results[bad]["status"] == "error" and results[bad]["error_code"] == "fetch.http_500"
