@@ -84,7 +84,7 @@ class Pipeline:
                 self._prepare(feed, parsed, entry, entry_hash, fetched.fetched_at)
                 for entry, (_, entry_hash) in zip(entries, changed, strict=True)
             ]
-            votes = self._language_votes(feed, new_articles)
+            votes = self._language_votes(new_articles)
             saved = await self.store.run(self._save, feed, fetched, parsed, new_articles, votes)
             hits = match_articles(self.rules, saved)
             if hits and self.notifier is not None:
@@ -126,13 +126,15 @@ class Pipeline:
         return article
 
     @staticmethod
-    def _language_votes(feed: Feed, new_articles: Sequence[Article]) -> tuple[int, int]:
-        """(agree, disagree): confident detections against the feed's own ``lang``."""
+    def _language_votes(new_articles: Sequence[Article]) -> tuple[int, int]:
+        """(agree, disagree): confident detections against the language the feed declared
+        (item, channel or configured). A feed that declares wrongly too often (a CMS left
+        at "en", a mislabelled config) stops getting the prior."""
         agree = disagree = 0
         for article in new_articles:
-            if feed.lang and article.lang_confidence >= CONFIDENT:
-                agree += article.lang == feed.lang
-                disagree += article.lang != feed.lang
+            if article.declared_lang and article.lang_confidence >= CONFIDENT:
+                agree += article.lang == article.declared_lang
+                disagree += article.lang != article.declared_lang
         return agree, disagree
 
     def _save(self, db: Any, feed: Feed, fetched: FetchResult, parsed: ParsedFeed | None,
