@@ -173,3 +173,14 @@ def test_run_once_reports_json_per_feed(cli: Cli, feed_server: FeedServer) -> No
     results = {r["url"]: r for r in json.loads(out.stdout)}
     assert results[good]["status"] == "ok" and results[good]["new"] == 1
     assert results[bad]["status"] == "error" and results[bad]["error_code"] == "fetch.http_500"
+
+
+def test_feeds_list_csv(cli: Cli) -> None:
+    import csv
+    import io
+
+    cli("feeds", "add", "https://a.example/rss", "--no-discover", "--tag", "x", "--tag", "y")
+    out = cli("feeds", "list", "--format", "csv")
+    [row] = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert row["url"] == "https://a.example/rss"
+    assert json.loads(row["tags"]) == ["x", "y"]

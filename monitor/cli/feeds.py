@@ -91,10 +91,11 @@ def list_(app: AppContext, tag: str | None, fmt: str) -> None:
     rows = list_feed_rows(app.db(), tag)
     if fmt == "table":
         click.echo(render([_row_for_table(r) for r in rows], fmt, TABLE_COLUMNS))
-    else:
+        return
+    if fmt in ("json", "jsonl"):  # CSV keeps the JSON text of the tags
         for row in rows:
             row["tags"] = json.loads(row["tags"] or "[]")
-        click.echo(render(rows, fmt))
+    click.echo(render(rows, fmt))
 
 
 @feeds.command("edit")
