@@ -261,7 +261,8 @@ class Fetcher:
                 status = response.status_code
                 if status in REDIRECTS and "location" in response.headers:
                     return status, response.headers["location"]
-                if status == 304:
+                if status == 304:  # no body by protocol: reading it keeps the connection alive
+                    await response.aread()
                     return self._result(url, response, fetched_at, b"", not_modified=True)
                 if status in RETRY_AFTER_STATUSES:
                     when = retry_after(response.headers.get("retry-after"), fetched_at)

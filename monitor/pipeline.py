@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from time import perf_counter
 from typing import Any
 
 from monitor import extract, schedule
@@ -59,18 +61,31 @@ class Pipeline:
         due = await self.store.run(
             feeds.due_feeds, now, self.config.default_interval, include_all)
         log.info("polling %d due feed(s)", len(due), extra={"stage": "schedule"})
-        return list(await asyncio.gather(*(self.refresh(feed) for feed in due)))
+        unchanged: list[tuple[int, dict[str, Any]]] = []
+        results = list(await asyncio.gather(*(self.refresh(feed, unchanged) for feed in due)))
+        if unchanged:  # one transaction for every feed that had nothing new
+            await self.store.run(self._record_unchanged, unchanged)
+        return results
 
-    async def refresh(self, feed: Feed) -> PollResult:
-        """Miniflux's RefreshFeed: fetch, parse, process new entries, update the feed row."""
+    async def refresh(self, feed: Feed,
+                      unchanged: list[tuple[int, dict[str, Any]]] | None = None) -> PollResult:
+        """Miniflux's RefreshFeed: fetch, parse, process new entries, update the feed row.
+
+        A feed with nothing new (304, or the same body) has its row update appended to
+        ``unchanged`` for the caller to write in one batch; without a list it is written now.
+        """
         try:
             fetched = await self.fetcher.fetch(
                 feed.url, etag=feed.etag, last_modified=feed.last_modified)
-            unchanged = feed.body_hash is not None and fetched.body_hash == feed.body_hash
-            if fetched.not_modified or unchanged:
-                status = "not_modified" if fetched.not_modified else "unchanged"
-                await self.store.run(self._save, feed, fetched, None, [], (0, 0))
-                return self._report(feed, status)
+            same_body = feed.body_hash is not None and fetched.body_hash == feed.body_hash
+            if fetched.not_modified or same_body:
+                values = self._feed_values(feed, fetched, None)
+                if unchanged is not None and fetched.permanent_url is None:
+                    unchanged.append((feed.id, values))
+                else:
+                    await self.store.run(self._save, feed.id, fetched.permanent_url, values,
+                                         [], (0, 0))
+                return self._report(feed, "not_modified" if fetched.not_modified else "unchanged")
             parsed = self._timed("parse", parse_feed, fetched.body, fetched.headers, fetched.url,
                                  fetched_at=fetched.fetched_at,
                                  max_entries=self.config.fetch.max_entries,
@@ -85,7 +100,9 @@ class Pipeline:
                 for entry, (_, entry_hash) in zip(entries, changed, strict=True)
             ]
             votes = self._language_votes(new_articles)
-            saved = await self.store.run(self._save, feed, fetched, parsed, new_articles, votes)
+            saved = await self.store.run(self._save, feed.id, fetched.permanent_url,
+                                         self._feed_values(feed, fetched, parsed),
+                                         new_articles, votes)
             hits = match_articles(self.rules, saved)
             if hits and self.notifier is not None:
                 await self.notifier.push(hits)
@@ -137,19 +154,9 @@ class Pipeline:
                 disagree += article.lang != article.declared_lang
         return agree, disagree
 
-    def _save(self, db: Any, feed: Feed, fetched: FetchResult, parsed: ParsedFeed | None,
-              new_articles: list[Article], votes: tuple[int, int]) -> list[SavedArticle]:
-        """store: the articles and the feed row, in one transaction (runs on the store thread)."""
-        from time import perf_counter
-
-        start = perf_counter()
-        try:
-            return self._save_feed(db, feed, fetched, parsed, new_articles, votes)
-        finally:
-            self.timings["store"] = self.timings.get("store", 0.0) + perf_counter() - start
-
-    def _save_feed(self, db: Any, feed: Feed, fetched: FetchResult, parsed: ParsedFeed | None,
-                   new_articles: list[Article], votes: tuple[int, int]) -> list[SavedArticle]:
+    def _feed_values(self, feed: Feed, fetched: FetchResult,
+                     parsed: ParsedFeed | None) -> dict[str, Any]:
+        """The feed row after a successful poll: validators, body hash, next check."""
         cache_ttl = max((parsed.ttl if parsed else None) or 0, fetched.max_age or 0) or None
         interval = schedule.effective_interval(
             feed.interval, cache_ttl or feed.cache_ttl, self.config.schedule.max_interval)
@@ -166,14 +173,24 @@ class Pipeline:
             values["cache_ttl"] = cache_ttl
             if parsed.site_url:
                 values["site_url"] = parsed.site_url
-        with transaction(db):
-            if fetched.permanent_url and feeds.move_feed(db, feed.id, fetched.permanent_url):
-                log.info("feed moved permanently to %s", fetched.permanent_url,
-                         extra={"feed_id": feed.id, "feed_url": feed.url})
+        return values
+
+    def _save(self, db: Any, feed_id: int, moved_to: str | None, values: dict[str, Any],
+              new_articles: list[Article], votes: tuple[int, int]) -> list[SavedArticle]:
+        """store: the articles and the feed row, in one transaction (runs on the store thread)."""
+        with self._timer("store"), transaction(db):
+            if moved_to and feeds.move_feed(db, feed_id, moved_to):
+                log.info("feed moved permanently to %s", moved_to,
+                         extra={"feed_id": feed_id, "feed_url": moved_to})
             saved = articles.save_articles(db, new_articles)
-            feeds.record_success(db, feed.id, values)
-            feeds.count_language_votes(db, feed.id, *votes)
+            feeds.record_success(db, feed_id, values)
+            feeds.count_language_votes(db, feed_id, *votes)
         return saved
+
+    def _record_unchanged(self, db: Any, rows: list[tuple[int, dict[str, Any]]]) -> None:
+        with self._timer("store"), transaction(db):
+            for feed_id, values in rows:
+                feeds.record_success(db, feed_id, values)
 
     async def _fail(self, feed: Feed, code: str, message: str,
                     retry_at: datetime | None) -> PollResult:
@@ -197,11 +214,14 @@ class Pipeline:
 
     def _timed(self, stage: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """Call ``fn`` and add its wall time to ``timings[stage]`` (printed by the benchmark)."""
-        from time import perf_counter
+        with self._timer(stage):
+            return fn(*args, **kwargs)
 
+    @contextmanager
+    def _timer(self, stage: str) -> Iterator[None]:
         start = perf_counter()
         try:
-            return fn(*args, **kwargs)
+            yield
         finally:
             self.timings[stage] = self.timings.get(stage, 0.0) + perf_counter() - start
 
