@@ -152,3 +152,31 @@ def test_item_language_beats_channel_language(tmp_path: Path, feed_server: FeedS
         "SELECT guid, lang, declared_lang FROM articles")}
     assert (rows["urn:1"]["declared_lang"], rows["urn:1"]["lang"]) == ("de", "de")
     assert (rows["urn:2"]["declared_lang"], rows["urn:2"]["lang"]) == ("en", "en")
+
+
+RUSSIAN = [item(f"r{i}", f"Правительство утвердило бюджет на следующий год {i}",
+                "Депутаты Государственной думы во вторник одобрили проект бюджета после "
+                f"долгих споров о налогах и пенсиях, сообщили в пресс-службе {i}.")
+           for i in range(3)]
+
+
+def _undeclared(body: bytes) -> bytes:
+    return body.replace(b' encoding="windows-1251"', b"")
+
+
+def test_missing_and_wrong_charsets_over_http(tmp_path: Path, feed_server: FeedServer) -> None:
+    legacy = _undeclared(rss(RUSSIAN, lang=None, encoding="windows-1251"))
+    assert b"encoding" not in legacy and "Правительство".encode("cp1251") in legacy
+    missing = feed_server.add("/missing", body=legacy, content_type="application/rss+xml")
+    # the header says Latin-1, the bytes are UTF-8: the bytes win
+    utf8 = rss(RUSSIAN, lang=None).replace(b"r0", b"u0").replace(b"r1", b"u1").replace(
+        b"r2", b"u2").replace("бюджет".encode(), "бюджет (UTF-8)".encode())
+    lying = feed_server.add("/lying", body=utf8,
+                            content_type="application/rss+xml; charset=iso-8859-1")
+    results = run_once(tmp_path, [{"url": missing}, {"url": lying}])
+    assert all(r.status == "ok" for r in results), results
+    rows = list(database(tmp_path).query("SELECT title, lang FROM articles ORDER BY guid"))
+    assert len(rows) == 6
+    for row in rows:
+        assert row["title"].startswith("Правительство утвердило бюджет"), row["title"]
+        assert row["lang"] == "ru"
