@@ -1,6 +1,6 @@
 """The language stage: code normalisation, both detectors, label folding, the declared prior."""
 
-# ruff: noqa: RUF001  (the sentences are Cyrillic and CJK on purpose)
+
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The parse stage on small documents written here: text cleaning, dates, ids, encodings,
 declared languages, JSON Feed, limits and the errors for documents that are no feed."""
 
-# ruff: noqa: RUF001  (Cyrillic and typographic characters on purpose)
+
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ Each file is a feed with entries, a well-formed feed without items, or a ParseEr
 are read in place, never copied into the project.
 """
 
-# ruff: noqa: RUF001  (expected values are Cyrillic, Greek and CJK on purpose)
+
 
 from __future__ import annotations
 
