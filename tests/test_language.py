@@ -1,7 +1,5 @@
 """The language stage: code normalisation, both detectors, label folding, the declared prior."""
 
-
-
 from __future__ import annotations
 
 import subprocess

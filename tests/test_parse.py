@@ -1,8 +1,6 @@
 """The parse stage on small documents written here: text cleaning, dates, ids, encodings,
 declared languages, JSON Feed, limits and the errors for documents that are no feed."""
 
-
-
 from __future__ import annotations
 
 import gzip

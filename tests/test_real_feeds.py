@@ -5,8 +5,6 @@ Each file is a feed with entries, a well-formed feed without items, or a ParseEr
 are read in place, never copied into the project.
 """
 
-
-
 from __future__ import annotations
 
 import functools
