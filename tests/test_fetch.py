@@ -473,3 +473,14 @@ async def test_unknown_host_is_a_dns_error() -> None:
             await Fetcher(client, settings).fetch("http://no-such-host.invalid/feed.xml")
     assert err.value.code == "fetch.dns"
     assert "cannot resolve host" in str(err.value)
+
+
+async def test_no_cookies_are_kept_or_sent(feed_server: FeedServer) -> None:
+    url = feed_server.add("/cookie", body=b"<rss/>", headers={"Set-Cookie": "session=abc; Path=/"})
+    settings = FetchSettings()
+    async with build_client(settings) as client:
+        fetcher = Fetcher(client, settings)
+        await fetcher.fetch(url)
+        await fetcher.fetch(url)
+    assert all("Cookie" not in r.headers for r in feed_server.requests_to("/cookie"))
+    assert len(feed_server.requests_to("/cookie")) == 2
