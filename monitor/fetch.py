@@ -136,11 +136,8 @@ class _Decoder:
                 out = self._zlib.decompress(data, limit)
                 self._raw_deflate_tried = True
                 return bytes(out)
-            if self._brotli is not None:
-                try:
-                    return bytes(self._brotli.process(data, output_buffer_limit=limit))
-                except TypeError:  # brotli < 1.2 cannot bound its output
-                    return bytes(self._brotli.process(data))
+            if self._brotli is not None:  # output_buffer_limit: brotli >= 1.2
+                return bytes(self._brotli.process(data, output_buffer_limit=limit))
         except zlib.error as exc:
             if self.encoding == "deflate" and not self._raw_deflate_tried:
                 self._raw_deflate_tried = True  # "deflate" sent raw, without its zlib header
