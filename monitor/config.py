@@ -31,9 +31,10 @@ APP_NAME = "news-monitor"
 ENV_PREFIX = "NEWSMON_"
 
 
-def setting(default: Any, help: str, kind: str = "") -> Any:
-    """A declared setting: default, one-line help and, for durations/sizes, its kind."""
-    return field(default=default, metadata={"help": help, "kind": kind})
+def setting(default: Any, help: str, kind: str = "", minimum: float | None = None) -> Any:
+    """A declared setting: default, one-line help, for durations/sizes its kind, and the
+    smallest value that makes sense (a concurrency of 0 would hang every fetch)."""
+    return field(default=default, metadata={"help": help, "kind": kind, "minimum": minimum})
 
 
 @dataclass(frozen=True)
@@ -41,17 +42,23 @@ class FetchSettings:
     user_agent: str = setting(
         f"news-monitor/{__version__} (+feed monitor)", "User-Agent header sent with every request"
     )
-    connect_timeout: int = setting(10, "time allowed to open a connection", "duration")
-    read_timeout: int = setting(30, "time allowed between two reads of a response", "duration")
-    deadline: int = setting(60, "total time allowed for one fetch, body included", "duration")
-    max_body_size: int = setting(10_000_000, "bytes downloaded at most per response", "size")
-    max_decompressed_size: int = setting(
-        50_000_000, "bytes at most after gzip/deflate/brotli decoding", "size"
+    connect_timeout: int = setting(10, "time allowed to open a connection", "duration", 1)
+    read_timeout: int = setting(
+        30, "time allowed between two reads of a response", "duration", 1
     )
-    max_redirects: int = setting(5, "redirects followed at most per fetch")
-    concurrency: int = setting(20, "fetches in flight at once, all hosts together")
-    per_host: int = setting(4, "fetches in flight at once to one host")
-    max_entries: int = setting(200, "entries taken at most from one feed document")
+    deadline: int = setting(
+        60, "total time allowed for one fetch, body included", "duration", 1
+    )
+    max_body_size: int = setting(
+        10_000_000, "bytes downloaded at most per response", "size", 1
+    )
+    max_decompressed_size: int = setting(
+        50_000_000, "bytes at most after gzip/deflate/brotli decoding", "size", 1
+    )
+    max_redirects: int = setting(5, "redirects followed at most per fetch", minimum=0)
+    concurrency: int = setting(20, "fetches in flight at once, all hosts together", minimum=1)
+    per_host: int = setting(4, "fetches in flight at once to one host", minimum=1)
+    max_entries: int = setting(200, "entries taken at most from one feed document", minimum=1)
     allow_private_networks: bool = setting(
         True,
         "fetch from loopback and private addresses (false refuses them, checked on the "
@@ -61,16 +68,18 @@ class FetchSettings:
 
 @dataclass(frozen=True)
 class ScheduleSettings:
-    tick: int = setting(30, "how often the daemon asks which feeds are due", "duration")
+    tick: int = setting(30, "how often the daemon asks which feeds are due", "duration", 1)
     max_interval: int = setting(
-        86400, "upper bound on a feed's interval, whatever <ttl> or max-age say", "duration"
+        86400, "upper bound on a feed's interval, whatever <ttl> or max-age say", "duration", 60
     )
-    max_backoff: int = setting(43200, "longest wait after repeated failures", "duration")
+    max_backoff: int = setting(
+        43200, "longest wait after repeated failures", "duration", 60
+    )
     startup_spread: int = setting(
-        60, "new feeds get their first poll spread over this window", "duration"
+        60, "new feeds get their first poll spread over this window", "duration", 0
     )
     grace_period: int = setting(
-        10, "on shutdown, time given to in-flight fetches before they are abandoned", "duration"
+        10, "on shutdown, time given to in-flight fetches before they are abandoned", "duration", 0
     )
 
 
@@ -78,7 +87,8 @@ class ScheduleSettings:
 class LanguageSettings:
     detector: str = setting("py3langid", "language detector: py3langid or langdetect")
     prior_weight: float = setting(
-        0.2, "weight of the declared language (item, channel, feed) added to the detector's score"
+        0.2, "weight of the declared language (item, channel, feed) added to the detector's score",
+        minimum=0,
     )
 
 
@@ -90,7 +100,9 @@ class Config:
     rules_dir: str = setting(
         "", "folder of rule files (default: rules/ beside the config, else the packaged rules)"
     )
-    default_interval: int = setting(900, "poll interval of feeds that set none", "duration")
+    default_interval: int = setting(
+        900, "poll interval of feeds that set none", "duration", 60
+    )
     log_level: str = setting("info", "debug, info, warning or error")
     fetch: FetchSettings = field(default_factory=FetchSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
@@ -131,6 +143,7 @@ class Setting:
     type: str  # "str", "int", "float", "bool", "duration", "size"
     default: Any
     help: str
+    minimum: float | None = None
 
 
 def _settings_of(cls: type[Any], prefix: str) -> Iterator[Setting]:
@@ -138,7 +151,8 @@ def _settings_of(cls: type[Any], prefix: str) -> Iterator[Setting]:
         if "help" not in f.metadata:
             continue
         kind = f.metadata["kind"] or str(f.type).split(" ")[0]
-        yield Setting(prefix + f.name, kind, f.default, f.metadata["help"])
+        yield Setting(prefix + f.name, kind, f.default, f.metadata["help"],
+                      f.metadata["minimum"])
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -162,7 +176,16 @@ def parse_size(value: Any) -> int:
 
 
 def _coerce(spec: Setting, value: Any) -> Any:
-    """``value`` (from TOML or, as a string, from the environment) as the setting's type."""
+    """``value`` (from TOML or, as a string, from the environment) as the setting's type,
+    within its minimum."""
+    converted = _convert(spec, value)
+    if spec.minimum is not None and converted < spec.minimum:
+        smallest = f"{spec.minimum:g}" + ("s" if spec.type == "duration" else "")
+        raise ValueError(f"{value!r} is below the smallest useful value, {smallest}")
+    return converted
+
+
+def _convert(spec: Setting, value: Any) -> Any:
     kind = spec.type
     if kind == "duration":
         return parse_duration(value)
@@ -189,16 +212,19 @@ def _coerce(spec: Setting, value: Any) -> Any:
     return value
 
 
-def line_of(text: str, section: str, key: str) -> int:
-    """The 1-based line where ``key`` is set in ``[section]`` (0 when not found)."""
-    current = ""
+def line_of(text: str, section: str, key: str, occurrence: int = 0) -> int:
+    """The 1-based line where ``key`` is set in ``[section]`` (in its ``occurrence``-th
+    table, for ``[[arrays]]``); 0 when not found."""
+    current, seen = "", 0 if section == "" else -1
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         header = re.match(r"^\[\[?\s*([\w.-]+)\s*\]\]?", stripped)
         if header:
             current = header.group(1)
+            seen += current == section
             continue
-        if current == section and re.match(rf"^{re.escape(key)}\s*=", stripped):
+        if (current == section and seen == occurrence
+                and re.match(rf"^{re.escape(key)}\s*=", stripped)):
             return number
     return 0
 
@@ -208,44 +234,47 @@ def _where(source: str, text: str, section: str, key: str) -> str:
     return f"{source}:{line}" if line else source
 
 
-def _feed_from(table: Any, index: int, source: str, text: str) -> FeedSpec:
-    where = f"{source}: [[feeds]] #{index + 1}"
-    if not isinstance(table, dict) or not isinstance(table.get("url"), str):
-        raise ConfigError(f"config: {where}: every [[feeds]] table needs url = \"https://...\"",
-                          "config.feed_url")
-    unknown = set(table) - _FEED_KEYS
-    if unknown:
-        key = sorted(unknown)[0]
-        raise ConfigError(
-            f"config: {_where(source, text, 'feeds', key)}: unknown key '{key}' in [[feeds]] "
-            f"(allowed: {', '.join(sorted(_FEED_KEYS))})",
-            "config.unknown_key",
-        )
-    try:
-        interval = parse_duration(table["interval"]) if "interval" in table else None
-    except ValueError as exc:
-        raise ConfigError(f"config: {where}: interval: {exc}", "config.bad_value") from None
-    tags = table.get("tags", [])
-    if isinstance(tags, str):
-        tags = [tags]
-    lang = table.get("lang")
-    if lang is not None:
+def _feed_value(key: str, value: Any) -> Any:
+    """One ``[[feeds]]`` value checked and converted; ValueError says what is expected."""
+    if key in ("url", "title"):
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{key} must be a non-empty string, not {value!r}")
+        return value.strip()
+    if key == "tags":
+        tags = [value] if isinstance(value, str) else value
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise ValueError(f'tags must be a list of strings like ["world", "fr"], not {value!r}')
+        return tuple(tags)
+    if key == "interval":
+        return parse_duration(value)
+    if key == "lang":
         from monitor.language import normalise_code
 
-        lang = normalise_code(str(lang))
-        if lang is None:
-            raise ConfigError(f"config: {_where(source, text, 'feeds', 'lang')}: "
-                              f"'{table['lang']}' is not a language code (use e.g. fr, en-US)",
-                              "config.bad_value")
-    return FeedSpec(
-        url=table["url"],
-        title=table.get("title"),
-        tags=tuple(str(t) for t in tags),
-        interval=interval,
-        lang=lang,
-        full_text=bool(table.get("full_text", False)),
-        source="config",
-    )
+        code = normalise_code(value) if isinstance(value, str) else None
+        if code is None:
+            raise ValueError(f"{value!r} is not a language code (use e.g. fr, en-US)")
+        return code
+    if key == "full_text":
+        if not isinstance(value, bool):
+            raise ValueError(f"full_text must be true or false (no quotes), not {value!r}")
+        return value
+    raise ValueError(f"unknown key '{key}' (allowed: {', '.join(sorted(_FEED_KEYS))})")
+
+
+def _feed_from(table: Any, index: int, source: str, text: str) -> FeedSpec:
+    if not isinstance(table, dict) or "url" not in table:
+        raise ConfigError(f"config: {source}: [[feeds]] #{index + 1}: every [[feeds]] table "
+                          'needs url = "https://..."', "config.feed_url")
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        try:
+            values[key] = _feed_value(key, value)
+        except ValueError as exc:
+            line = line_of(text, "feeds", key, occurrence=index)
+            where = f"{source}:{line}" if line else f"{source}: [[feeds]] #{index + 1}"
+            code = "config.bad_value" if key in _FEED_KEYS else "config.unknown_key"
+            raise ConfigError(f"config: {where}: [[feeds]] {exc}", code) from None
+    return FeedSpec(**values, source="config")
 
 
 def _flatten(data: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:

@@ -23,8 +23,7 @@ from monitor.fetch import Fetcher, build_client
 from monitor.language import make_detector
 from monitor.models import PollResult
 from monitor.pipeline import Pipeline
-from monitor.store import Store
-from monitor.store.feeds import sync_config_feeds
+from monitor.store import Store, feeds
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +59,19 @@ class Daemon:
         """Open the database and sync the config's feeds into it."""
         specs = self.config.feeds
         now = datetime.now(UTC)
-        firsts = [schedule.first_check(s.url, now, self.config.schedule.startup_spread)
-                  for s in specs]
-        added, updated = await self.store.run(sync_config_feeds, specs, firsts)
+        spread = self.config.schedule.startup_spread
+        firsts = [schedule.first_check(s.url, now, spread) for s in specs]
+        added, updated = await self.store.run(feeds.sync_config_feeds, specs, firsts)
         log.info("database %s ready; config feeds: %d added, %d updated", self.database,
                  added, updated, extra={"stage": "store"})
+
+    async def _spread_overdue(self) -> None:
+        """After downtime every feed is overdue: spread them instead of polling all at once."""
+        now = datetime.now(UTC)
+        overdue = await self.store.run(feeds.overdue_feeds, now)
+        spread = self.config.schedule.startup_spread
+        await self.store.run(feeds.spread_overdue, {
+            feed_id: schedule.first_check(url, now, spread) for feed_id, url in overdue})
 
     async def run_once(self, include_all: bool = False) -> list[PollResult]:
         await self.start()
@@ -76,9 +83,11 @@ class Daemon:
 
         self._stopping = asyncio.Event()
         await self.start()
+        await self._spread_overdue()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stop)
+        loop.add_signal_handler(signal.SIGHUP, self._hangup)
         scheduler = AsyncIOScheduler(timezone=UTC)
         scheduler.add_job(self._tick, "interval", seconds=self.config.schedule.tick,
                           next_run_time=datetime.now(UTC), coalesce=True, max_instances=1,
@@ -90,10 +99,15 @@ class Daemon:
             await self._stopping.wait()
         finally:
             sd_notify("STOPPING=1")
-            scheduler.shutdown(wait=False)
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            scheduler.pause()  # no new ticks; the one in flight finishes or is abandoned
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             await self._drain()
+            scheduler.shutdown(wait=False)
+
+    def _hangup(self) -> None:
+        log.warning("SIGHUP: reloading config and rules is not supported yet; restart the "
+                    "daemon to apply changes (it keeps running as it is)")
 
     def stop(self) -> None:
         log.info("stopping: no new polls, waiting for in-flight ones")
@@ -107,6 +121,12 @@ class Daemon:
         self._inflight.add(task)
         try:
             await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if self._stopping is None or not self._stopping.is_set():
+                raise
+            return  # abandoned at shutdown, after the grace period: said by _drain
+        except Exception:  # the schedule goes on; the next tick tries again
+            log.exception("poll failed", extra={"stage": "schedule"})
         finally:
             self._inflight.discard(task)
         sd_notify("WATCHDOG=1")

@@ -48,7 +48,8 @@ async def discover(fetcher: Fetcher, url: str) -> tuple[str, ParsedFeed]:
         if not candidates:
             raise ParseError(url, "this page is not a feed and announces none "
                              "(no <link rel=\"alternate\" type=\"application/rss+xml\">); "
-                             "give the feed's URL", "parse.no_feed_found") from None
+                             "give the feed's URL (or add it as given with --no-discover)",
+                             "parse.no_feed_found") from None
     errors: list[str] = []
     for candidate in candidates:
         try:
@@ -56,5 +57,5 @@ async def discover(fetcher: Fetcher, url: str) -> tuple[str, ParsedFeed]:
             return found.permanent_url or candidate, _parse(found)
         except (FetchError, ParseError) as exc:
             errors.append(str(exc))
-    raise ParseError(url, "the feeds this page announces all failed: " + "; ".join(errors),
-                     "parse.no_feed_found")
+    raise ParseError(url, "the feeds this page announces all failed: " + "; ".join(errors)
+                     + " (add a URL as given with --no-discover)", "parse.no_feed_found")

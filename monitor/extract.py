@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from monitor.errors import FetchError
@@ -38,7 +39,7 @@ async def full_text(fetcher: Fetcher, entry: ParsedEntry) -> ParsedEntry:
         log.warning("full text not fetched, feed text kept: %s", exc,
                     extra={"article_url": entry.url, "error_code": exc.code, "stage": "extract"})
         return entry
-    text = main_text(page.body, page.url)
+    text = await asyncio.to_thread(main_text, page.body, page.url)  # tens of ms of CPU
     if text is None or len(text) <= len(entry.text):
         return entry
     return ParsedEntry(

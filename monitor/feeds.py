@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
+from monitor import schedule
 from monitor.config import Config
 from monitor.discover import discover
 from monitor.errors import ConfigError, StoreError
@@ -68,7 +69,7 @@ def edit(db: sqlite_utils.Database, key: str, changes: dict[str, Any]) -> dict[s
 def remove(db: sqlite_utils.Database, config: Config, key: str) -> dict[str, Any]:
     """Delete a feed and its articles, unless the config file lists it."""
     row = find_feed(db, key)
-    if any(f.url == row["url"] for f in config.feeds):
+    if any(f.url in (row["url"], row["origin_url"]) for f in config.feeds):
         raise ConfigError(
             f"feeds: {row['url']} is listed in {config.source or 'the embedded config'}; "
             "remove its [[feeds]] table there first, or it comes back at the next start "
@@ -79,17 +80,22 @@ def remove(db: sqlite_utils.Database, config: Config, key: str) -> dict[str, Any
     return row
 
 
-def import_opml(db: sqlite_utils.Database, data: bytes, name: str,
+def import_opml(db: sqlite_utils.Database, config: Config, data: bytes, name: str,
                 progress: Callable[[Iterable[FeedSpec]], Iterable[FeedSpec]] = iter,
                 ) -> tuple[int, int]:
-    """Add every feed of an OPML file not there yet: (added, already present)."""
+    """Add every feed of an OPML file not there yet: (added, already present).
+
+    First polls are spread over ``schedule.startup_spread``; an outline's language that is
+    not a language code is dropped (the feed still comes in)."""
     added = present = 0
     now = datetime.now(UTC)
     for spec in progress(read_opml(data, name)):
         if store_feeds.get_feed_row(db, spec.url) is not None:
             present += 1
             continue
-        store_feeds.add_feed(db, spec, now)
+        spec = replace(spec, lang=normalise_code(spec.lang))
+        store_feeds.add_feed(db, spec, schedule.first_check(spec.url, now,
+                                                            config.schedule.startup_spread))
         added += 1
     return added, present
 

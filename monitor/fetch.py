@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 PERMANENT = {301, 308}
 REDIRECTS = {301, 302, 303, 307, 308}
 RETRY_AFTER_STATUSES = {429, 503}
+RETRY_AFTER_MAX = 365 * 86400  # seconds
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
@@ -88,8 +89,8 @@ def retry_after(value: str | None, now: datetime) -> datetime | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return now + timedelta(seconds=int(value))
+    if value.isdigit():  # a year at most: beyond that it is noise, and timedelta overflows
+        return now + timedelta(seconds=min(int(value), RETRY_AFTER_MAX))
     try:
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -289,7 +290,8 @@ class Fetcher:
                 return self._result(url, response, fetched_at, body)
         except httpx.TimeoutException as exc:
             kind = "connect" if isinstance(exc, httpx.ConnectTimeout) else "read"
-            raise FetchError(url, f"{kind} timeout", "fetch.timeout") from None
+            raise FetchError(url, f"{kind} timeout (setting fetch.{kind}_timeout)",
+                             "fetch.timeout") from None
         except httpx.InvalidURL as exc:
             raise FetchError(url, f"bad URL ({exc})", "fetch.bad_url") from None
         except httpx.TransportError as exc:

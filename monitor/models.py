@@ -43,7 +43,7 @@ class Feed:
     body_hash: str | None = None
     error_count: int = 0
     paused: bool = False
-    lang_prior_active: bool = True
+    lang_votes: tuple[int, int] = (0, 0)  # confident detections (agreeing, disagreeing)
 
 
 @dataclass(frozen=True)

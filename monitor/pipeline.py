@@ -1,6 +1,9 @@
 """The flow, top to bottom: one feed's refresh reads as
 
-    fetch -> parse -> extract -> language -> dedup -> match -> store -> notify
+    fetch -> parse -> extract -> language -> dedup -> store -> match -> notify
+
+(dedup computes the keys; the store applies them in the write transaction, which is why
+articles are stored before they are matched: a hit needs the article's id.)
 
 ``Pipeline.poll`` asks the store which feeds are due and refreshes them concurrently (the
 fetcher bounds how many run at once). A feed's failure is recorded on its row with its
@@ -21,9 +24,9 @@ from typing import Any
 from monitor import extract, schedule
 from monitor.config import Config
 from monitor.dedup.exact import canonical_url, content_hash
-from monitor.errors import FetchError, MonitorError
+from monitor.errors import FetchError, MonitorError, StoreError
 from monitor.fetch import Fetcher
-from monitor.language import CONFIDENT, Detector, detect
+from monitor.language import CONFIDENT, Detector, detect, prior_still_trusted
 from monitor.match import Rule, match_articles
 from monitor.models import (
     Article,
@@ -64,7 +67,10 @@ class Pipeline:
         unchanged: list[tuple[int, dict[str, Any]]] = []
         results = list(await asyncio.gather(*(self.refresh(feed, unchanged) for feed in due)))
         if unchanged:  # one transaction for every feed that had nothing new
-            await self.store.run(self._record_unchanged, unchanged)
+            try:
+                await self.store.run(self._record_unchanged, unchanged)
+            except StoreError as exc:  # those feeds stay due and are checked again next tick
+                log.error("%s", exc, extra={"error_code": exc.code, "stage": "store"})
         return results
 
     async def refresh(self, feed: Feed,
@@ -104,8 +110,7 @@ class Pipeline:
                                          self._feed_values(feed, fetched, parsed),
                                          new_articles, votes)
             hits = match_articles(self.rules, saved)
-            if hits and self.notifier is not None:
-                await self.notifier.push(hits)
+            await self._notify(hits)
             return self._report(feed, "ok", saved, hits)
         except MonitorError as exc:
             return await self._fail(feed, exc.code, exc.message,
@@ -114,6 +119,16 @@ class Pipeline:
             log.exception("internal error refreshing %s", feed.url,
                           extra={"feed_id": feed.id, "feed_url": feed.url})
             return await self._fail(feed, "monitor.internal", f"internal error: {exc!r}", None)
+
+    async def _notify(self, hits: Sequence[Hit]) -> None:
+        """notify: hand the hits over; a delivery problem never fails the feed."""
+        if not hits or self.notifier is None:
+            return
+        try:
+            await self.notifier.push(hits)
+        except Exception:
+            log.exception("notify: %d hit(s) not handed over", len(hits),
+                          extra={"stage": "notify"})
 
     async def _changed_entries(self, feed: Feed, entries: Sequence[ParsedEntry]
                                ) -> list[tuple[ParsedEntry, str]]:
@@ -130,7 +145,8 @@ class Pipeline:
                  fetched_at: datetime) -> Article:
         """language, then dedup keys, for one entry."""
         declared = entry.declared_lang or parsed.declared_lang or feed.lang
-        weight = self.config.language.prior_weight if feed.lang_prior_active else 0.0
+        trusted = prior_still_trusted(*feed.lang_votes)
+        weight = self.config.language.prior_weight if trusted else 0.0
         language = self._timed("language", detect, self.detector, entry.title, entry.text,
                                declared, weight)
         article = Article(
@@ -138,7 +154,8 @@ class Pipeline:
             title=entry.title, text=entry.text, lang=language.code,
             lang_confidence=language.confidence, declared_lang=declared,
             published_at=entry.published_at, fetched_at=fetched_at,
-            content_hash=content_hash(entry.title, entry.text), entry_hash=entry_hash,
+            content_hash=content_hash(entry.title, entry.text) if feed.full_text else entry_hash,
+            entry_hash=entry_hash,
         )
         return article
 
@@ -182,6 +199,10 @@ class Pipeline:
             if moved_to and feeds.move_feed(db, feed_id, moved_to):
                 log.info("feed moved permanently to %s", moved_to,
                          extra={"feed_id": feed_id, "feed_url": moved_to})
+            elif moved_to:
+                log.warning("feed %d redirects permanently to %s, which is already another "
+                            "feed; remove one of them (`newsmon feeds remove`)", feed_id,
+                            moved_to, extra={"feed_id": feed_id, "feed_url": moved_to})
             saved = articles.save_articles(db, new_articles)
             feeds.record_success(db, feed_id, values)
             feeds.count_language_votes(db, feed_id, *votes)
@@ -199,7 +220,11 @@ class Pipeline:
             feed.url, now, schedule.effective_interval(
                 feed.interval, feed.cache_ttl, self.config.schedule.max_interval),
             feed.error_count + 1, self.config.schedule.max_backoff, retry_at)
-        await self.store.run(feeds.record_failure, feed.id, code, message, now, next_at)
+        try:
+            await self.store.run(feeds.record_failure, feed.id, code, message, now, next_at)
+        except StoreError as exc:  # logged; the feed stays due and is retried next tick
+            log.error("cannot record the failure of %s: %s", feed.url, exc,
+                      extra={"feed_id": feed.id, "error_code": exc.code, "stage": "store"})
         log.warning("%s", message, extra={"feed_id": feed.id, "feed_url": feed.url,
                                           "error_code": code, "stage": code.split(".")[0]})
         return PollResult(feed.id, feed.url, "error", error_code=code, error=message)

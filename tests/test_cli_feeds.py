@@ -184,3 +184,34 @@ def test_feeds_list_csv(cli: Cli) -> None:
     [row] = list(csv.DictReader(io.StringIO(out.stdout)))
     assert row["url"] == "https://a.example/rss"
     assert json.loads(row["tags"]) == ["x", "y"]
+
+
+def test_edit_to_an_existing_url_is_refused(cli: Cli) -> None:
+    cli("feeds", "add", "https://a.example/rss", "--no-discover")
+    cli("feeds", "add", "https://b.example/rss", "--no-discover")
+    out = cli("feeds", "edit", "2", "--url", "https://a.example/rss")
+    assert out.exit_code == 1 and "already exists" in out.output
+    assert "[store.feed_exists]" in out.output
+
+
+def test_language_change_resets_the_prior_bookkeeping(cli: Cli, config_file: Path) -> None:
+    cli("feeds", "add", "https://a.example/rss", "--no-discover", "--lang", "fr")
+    db = open_database(config_file.parent / "news.db")
+    db.execute("UPDATE feeds SET lang_agree = 1, lang_disagree = 30")
+    cli("feeds", "edit", "1", "--lang", "fr")  # the same language: counts kept
+    assert feeds_json(cli)[0]["lang_disagree"] == 30
+    cli("feeds", "edit", "1", "--lang", "en-GB")
+    [feed] = feeds_json(cli)
+    assert (feed["lang"], feed["lang_agree"], feed["lang_disagree"]) == ("en", 0, 0)
+
+
+def test_opml_languages_are_normalised(cli: Cli, tmp_path: Path) -> None:
+    opml = tmp_path / "subs.opml"
+    opml.write_text(
+        '<opml version="2.0"><body>'
+        '<outline text="A" xmlUrl="https://a.example/rss" language="en-US"/>'
+        '<outline text="B" xmlUrl="https://b.example/rss" language="english"/>'
+        "</body></opml>", "utf-8")
+    assert cli("feeds", "import-opml", str(opml)).exit_code == 0
+    langs = {f["url"]: f["lang"] for f in feeds_json(cli)}
+    assert langs == {"https://a.example/rss": "en", "https://b.example/rss": None}

@@ -206,3 +206,33 @@ def test_config_check_command(tmp_path: Path) -> None:
     assert out.exit_code == 1
     assert f"{bad.resolve()}:2: fetch.concurrency" in out.output
     assert "[config.bad_value]" in out.output
+
+
+@pytest.mark.parametrize(("body", "line", "needle"), [
+    ('[fetch]\nconcurrency = 0\n', 2, "smallest useful value, 1"),
+    ('[fetch]\nper_host = -3\n', 2, "smallest useful value"),
+    ('[schedule]\ntick = "0s"\n', 2, "1s"),
+])
+def test_settings_below_their_minimum_are_refused(tmp_path: Path, body: str, line: int,
+                                                  needle: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(body, "utf-8")
+    with pytest.raises(ConfigError) as err:
+        load(path, environ={})
+    assert f"{path.resolve()}:{line}:" in str(err.value) and needle in str(err.value)
+
+
+@pytest.mark.parametrize(("value", "needle"), [
+    ('full_text = "false"', "true or false (no quotes)"),
+    ("tags = 5", "list of strings"),
+    ("title = 5", "non-empty string"),
+    ('lang = "english"', "not a language code"),
+])
+def test_feed_values_are_type_checked_at_their_own_table(tmp_path: Path, value: str,
+                                                         needle: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[[feeds]]\nurl = "https://a.example/rss"\ntitle = "A"\n\n'
+                    f'[[feeds]]\nurl = "https://b.example/rss"\n{value}\n', "utf-8")
+    with pytest.raises(ConfigError) as err:
+        load(path, environ={})
+    assert f"{path.resolve()}:7:" in str(err.value) and needle in str(err.value)

@@ -55,3 +55,31 @@ def test_daemon_polls_then_stops_on_signal(tmp_path: Path, feed_server: FeedServ
     assert '"polled ' in stderr and '"stage": "pipeline"' in stderr  # JSON log lines, per poll
     assert "stopping" in stderr
     assert feed_server.hits("/rss") == 1  # interval 1h: ticks found nothing else due
+
+
+def test_sighup_is_survived_and_sigterm_abandons_a_stuck_fetch(tmp_path: Path,
+                                                               feed_server: FeedServer) -> None:
+    import threading
+
+    gate = threading.Event()  # never opened: the fetch hangs until abandoned
+    url = feed_server.add("/stuck", body=rss(ITEMS), gate=gate)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'database = "news.db"\n[schedule]\ntick = "1s"\nstartup_spread = "0s"\n'
+        f'grace_period = "1s"\n[fetch]\ndeadline = "60s"\n[[feeds]]\nurl = "{url}"\n', "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
+    proc = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "run"],
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        wait_for(lambda: len(feed_server.requests_to("/stuck")) == 1, timeout=20)
+        proc.send_signal(signal.SIGHUP)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=15)
+    finally:
+        gate.set()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    assert "SIGHUP" in stderr and "abandoned 1 in-flight poll" in stderr
+    assert "Traceback" not in stderr, stderr
+    assert stored(tmp_path) == 0

@@ -132,7 +132,10 @@ def test_language_prior_votes_and_declared_language(tmp_path: Path,
     from monitor.store.feeds import due_feeds
 
     [loaded] = due_feeds(db, datetime.fromisoformat(now_iso()), 900, include_all=True)
-    assert loaded.lang_prior_active is False
+    assert loaded.lang_votes == (0, 12)
+    from monitor.language import prior_still_trusted
+
+    assert not prior_still_trusted(*loaded.lang_votes)
 
 
 def test_item_language_beats_channel_language(tmp_path: Path, feed_server: FeedServer) -> None:
@@ -180,3 +183,23 @@ def test_missing_and_wrong_charsets_over_http(tmp_path: Path, feed_server: FeedS
     for row in rows:
         assert row["title"].startswith("Правительство утвердило бюджет"), row["title"]
         assert row["lang"] == "ru"
+
+
+def test_moved_config_feed_stays_one_row(tmp_path: Path, feed_server: FeedServer) -> None:
+    new = feed_server.add("/new.xml", body=rss([item("a", "Moved", "The feed moved.")]))
+    old = feed_server.add("/old.xml", status=301, location="/new.xml")
+    run_once(tmp_path, [{"url": old}])
+    run_once(tmp_path, [{"url": old}])  # the next start syncs the config again
+    rows = list(database(tmp_path).query("SELECT url, origin_url, source FROM feeds"))
+    assert rows == [{"url": new, "origin_url": old, "source": "config"}]
+
+
+def test_huge_retry_after_is_still_a_429(tmp_path: Path, feed_server: FeedServer) -> None:
+    url = feed_server.add("/busy", status=429, headers={"Retry-After": "999999999999999"})
+    [result] = run_once(tmp_path, [{"url": url}], schedule={"max_backoff": "1h",
+                                                            "startup_spread": 0})
+    assert result.error_code == "fetch.http_429"
+    [row] = database(tmp_path).query("SELECT next_check_at, last_check_at FROM feeds")
+    waited = (datetime.fromisoformat(row["next_check_at"])
+              - datetime.fromisoformat(row["last_check_at"])).total_seconds()
+    assert waited <= 3600 + 1

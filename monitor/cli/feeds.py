@@ -199,7 +199,8 @@ def import_opml(app: AppContext, file: str) -> None:
         with click.progressbar(items, label="importing", show_pos=True) as bar:
             yield from bar
 
-    added, present = feed_lib.import_opml(app.db(), Path(file).read_bytes(), file, progress)
+    added, present = feed_lib.import_opml(app.db(), app.config(), Path(file).read_bytes(), file,
+                                          progress)
     click.echo(f"{added} feed(s) added, {present} already present")
 
 

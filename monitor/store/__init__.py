@@ -7,6 +7,7 @@ connection, so fetches never wait on a write and writes never interleave.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import ParamSpec, TypeVar
 
 import sqlite_utils
 
+from monitor.errors import StoreError
 from monitor.store.db import open_database
 
 P = ParamSpec("P")
@@ -36,7 +38,15 @@ class Store:
         return self._db
 
     def _call(self, fn: Callable[..., T], *args: object) -> T:
-        return fn(self._open(), *args)
+        try:
+            return fn(self._open(), *args)
+        except sqlite3.OperationalError as exc:
+            locked = "locked" in str(exc) or "busy" in str(exc)
+            raise StoreError(
+                f"store: {self.path}: {exc}" + (
+                    " (another process held the write lock longer than the busy timeout)"
+                    if locked else ""),
+                "store.locked" if locked else "store.io") from exc
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:
         loop = asyncio.get_running_loop()

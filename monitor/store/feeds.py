@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -32,28 +33,30 @@ def feed_from_row(row: Mapping[str, Any], default_interval: int) -> Feed:
         body_hash=row["body_hash"],
         error_count=row["error_count"],
         paused=bool(row["paused"]),
-        lang_prior_active=_prior_trusted(row["lang_agree"], row["lang_disagree"]),
+        lang_votes=(row["lang_agree"], row["lang_disagree"]),
     )
 
 
-def _prior_trusted(agree: int, disagree: int) -> bool:
-    from monitor.language import prior_still_trusted
-
-    return prior_still_trusted(agree, disagree)
+def _feed_exists(url: str) -> StoreError:
+    return StoreError(f"store: feed {url} already exists (see `newsmon feeds list`)",
+                      "store.feed_exists")
 
 
 def add_feed(db: sqlite_utils.Database, spec: FeedSpec, first_check_at: datetime) -> int:
     """Insert a feed; StoreError ``store.feed_exists`` when the URL is already there."""
-    if get_feed_row(db, spec.url) is not None:
-        raise StoreError(f"store: feed {spec.url} already exists", "store.feed_exists")
     stamp = now_iso()
-    with transaction(db):
-        cursor = db.execute(
-            "INSERT INTO feeds (url, title, tags, lang, interval, full_text, source, "
-            "next_check_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [spec.url, spec.title, json.dumps(list(spec.tags)), spec.lang, spec.interval,
-             int(spec.full_text), spec.source, to_iso(first_check_at), stamp, stamp],
-        )
+    try:
+        with transaction(db):
+            cursor = db.execute(
+                "INSERT INTO feeds (url, origin_url, title, tags, lang, interval, full_text, "
+                "source, next_check_at, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [spec.url, spec.url, spec.title, json.dumps(list(spec.tags)), spec.lang,
+                 spec.interval, int(spec.full_text), spec.source, to_iso(first_check_at),
+                 stamp, stamp],
+            )
+    except sqlite3.IntegrityError:
+        raise _feed_exists(spec.url) from None
     return int(cursor.lastrowid or 0)
 
 
@@ -66,20 +69,32 @@ def update_feed(db: sqlite_utils.Database, feed_id: int, changes: Mapping[str, A
         return
     values = {k: (json.dumps(list(v)) if k == "tags" else v) for k, v in changes.items()}
     values["updated_at"] = now_iso()
-    with transaction(db):
-        update_row(db, "feeds", feed_id, values)
+    try:
+        with transaction(db):
+            if "url" in changes:  # validators and body hash belong to the old URL
+                db.execute("UPDATE feeds SET etag = NULL, last_modified = NULL, body_hash = NULL "
+                           "WHERE id = ? AND url IS NOT ?", [feed_id, changes["url"]])
+            if "lang" in changes:  # a new declared language gets a fresh count of agreements
+                db.execute("UPDATE feeds SET lang_agree = 0, lang_disagree = 0 "
+                           "WHERE id = ? AND lang IS NOT ?", [feed_id, changes["lang"]])
+            update_row(db, "feeds", feed_id, values)
+    except sqlite3.IntegrityError:
+        raise _feed_exists(str(changes.get("url"))) from None
 
 
 def remove_feed(db: sqlite_utils.Database, feed_id: int) -> None:
+    """Delete a feed; its articles go with it (ON DELETE CASCADE)."""
     with transaction(db):
-        db.execute("DELETE FROM articles WHERE feed_id = ?", [feed_id])
         db.execute("DELETE FROM feeds WHERE id = ?", [feed_id])
 
 
 def get_feed_row(db: sqlite_utils.Database, key: str | int) -> dict[str, Any] | None:
-    """A feed row by id or URL."""
-    column = "id" if isinstance(key, int) or str(key).isdigit() else "url"
-    rows = list(db.query(f"SELECT * FROM feeds WHERE {column} = ?", [key]))
+    """A feed row by id, by URL, or by the URL it was added with (before a 301 moved it)."""
+    if isinstance(key, int) or str(key).isdigit():
+        rows = list(db.query("SELECT * FROM feeds WHERE id = ?", [key]))
+    else:
+        rows = list(db.query("SELECT * FROM feeds WHERE url = ? OR origin_url = ? "
+                             "ORDER BY url = ? DESC LIMIT 1", [key, key, key]))
     return rows[0] if rows else None
 
 
@@ -121,9 +136,23 @@ def record_failure(db: sqlite_utils.Database, feed_id: int, code: str, message: 
     )
 
 
+def spread_overdue(db: sqlite_utils.Database, due: Mapping[int, datetime]) -> None:
+    """Give overdue feeds new first checks (after downtime, so they do not all fire at once)."""
+    db.conn.executemany("UPDATE feeds SET next_check_at = ? WHERE id = ?",
+                   [(to_iso(when), feed_id) for feed_id, when in due.items()])
+
+
+def overdue_feeds(db: sqlite_utils.Database, now: datetime) -> list[tuple[int, str]]:
+    """(id, url) of unpaused feeds whose check is already due."""
+    return [(r[0], r[1]) for r in db.execute(
+        "SELECT id, url FROM feeds WHERE paused = 0 AND (next_check_at IS NULL "
+        "OR next_check_at <= ?)", [to_iso(now)]).fetchall()]
+
+
 def move_feed(db: sqlite_utils.Database, feed_id: int, new_url: str) -> bool:
     """Follow a permanent redirect; False when another feed already has ``new_url``."""
-    if get_feed_row(db, new_url) is not None:
+    other = db.execute("SELECT id FROM feeds WHERE url = ?", [new_url]).fetchone()
+    if other is not None:
         return False
     db.execute("UPDATE feeds SET url = ?, updated_at = ? WHERE id = ?",
                [new_url, now_iso(), feed_id])

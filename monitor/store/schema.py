@@ -1,66 +1,81 @@
 """The schema as a list of forward migrations; ``PRAGMA user_version`` is the version.
 
-Each migration is applied once, in order, inside a transaction. Later releases append to
-``MIGRATIONS``; never edit one that has shipped. docs/schema.md describes the result.
+Each migration is a tuple of statements (one ``execute`` each, so triggers and FTS tables
+with inner semicolons are safe), applied once, in order, inside a transaction. Later
+releases append to ``MIGRATIONS``; never edit one that has shipped. docs/schema.md
+describes the result.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-MIGRATIONS: tuple[str, ...] = (
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 1: feeds and articles
-    """
-    CREATE TABLE feeds (
-        id INTEGER PRIMARY KEY,
-        url TEXT NOT NULL UNIQUE,
-        title TEXT,
-        site_url TEXT,
-        tags TEXT NOT NULL DEFAULT '[]',
-        lang TEXT,
-        interval INTEGER,
-        full_text INTEGER NOT NULL DEFAULT 0,
-        paused INTEGER NOT NULL DEFAULT 0,
-        source TEXT NOT NULL DEFAULT 'cli',
-        etag TEXT,
-        last_modified TEXT,
-        body_hash TEXT,
-        cache_ttl INTEGER,
-        next_check_at TEXT,
-        last_check_at TEXT,
-        last_success_at TEXT,
-        error_count INTEGER NOT NULL DEFAULT 0,
-        last_error_code TEXT,
-        last_error TEXT,
-        lang_agree INTEGER NOT NULL DEFAULT 0,
-        lang_disagree INTEGER NOT NULL DEFAULT 0,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    CREATE INDEX feeds_next_check_at ON feeds (paused, next_check_at);
-    CREATE TABLE articles (
-        id INTEGER PRIMARY KEY,
-        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
-        guid TEXT NOT NULL,
-        url TEXT,
-        canonical_url TEXT,
-        title TEXT NOT NULL,
-        text TEXT NOT NULL,
-        lang TEXT NOT NULL,
-        lang_confidence REAL NOT NULL,
-        declared_lang TEXT,
-        published_at TEXT NOT NULL,
-        fetched_at TEXT NOT NULL,
-        updated_at TEXT,
-        version INTEGER NOT NULL DEFAULT 1,
-        content_hash TEXT NOT NULL,
-        entry_hash TEXT NOT NULL,
-        UNIQUE (feed_id, guid)
-    );
-    CREATE INDEX articles_canonical_url ON articles (canonical_url);
-    CREATE INDEX articles_content_hash ON articles (content_hash);
-    CREATE INDEX articles_published_at ON articles (published_at);
-    """,
+    (
+        """
+        CREATE TABLE feeds (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            origin_url TEXT NOT NULL,
+            title TEXT,
+            site_url TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            lang TEXT,
+            interval INTEGER,
+            full_text INTEGER NOT NULL DEFAULT 0,
+            paused INTEGER NOT NULL DEFAULT 0,
+            source TEXT NOT NULL DEFAULT 'cli',
+            etag TEXT,
+            last_modified TEXT,
+            body_hash TEXT,
+            cache_ttl INTEGER,
+            next_check_at TEXT,
+            last_check_at TEXT,
+            last_success_at TEXT,
+            error_count INTEGER NOT NULL DEFAULT 0,
+            last_error_code TEXT,
+            last_error TEXT,
+            lang_agree INTEGER NOT NULL DEFAULT 0,
+            lang_disagree INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """,
+        """
+        CREATE INDEX feeds_next_check_at ON feeds (paused, next_check_at)
+        """,
+        """
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            guid TEXT NOT NULL,
+            url TEXT,
+            canonical_url TEXT,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            lang_confidence REAL NOT NULL,
+            declared_lang TEXT,
+            published_at TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            updated_at TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            content_hash TEXT NOT NULL,
+            entry_hash TEXT NOT NULL,
+            UNIQUE (feed_id, guid)
+        )
+        """,
+        """
+        CREATE INDEX articles_canonical_url ON articles (canonical_url)
+        """,
+        """
+        CREATE INDEX articles_content_hash ON articles (content_hash)
+        """,
+        """
+        CREATE INDEX articles_published_at ON articles (published_at)
+        """,
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -85,7 +100,7 @@ def migrate(conn: sqlite3.Connection) -> int:
                 "store.schema_too_new",
             )
         for version in range(current + 1, SCHEMA_VERSION + 1):
-            for statement in filter(str.strip, MIGRATIONS[version - 1].split(";")):
+            for statement in MIGRATIONS[version - 1]:
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version}")
         conn.execute("COMMIT")
