@@ -1,0 +1,327 @@
+"""The matcher: one mechanism for every rule and language.
+
+An article is analysed once (:func:`monitor.match.text.analyse` on title + text) and its
+terms found once (:class:`monitor.match.lexicon.Lexicon`); each rule then only evaluates its
+tree over what was found, unit by unit (a sentence, a paragraph, the article, or a window
+of tokens):
+
+- a ``concept`` / ``keywords`` leaf holds when one of its terms is in the unit;
+- an ``entity: country`` leaf holds when a country outside ``except`` (inside ``only``) is;
+- a ``regex`` leaf holds when the pattern matches the unit's text;
+- a leaf with ``context`` may also be found in the sentences before, the paragraph, the
+  lead or the title;
+- ``unless`` vetoes the unit when one of its conditions is found in a clause that holds part
+  of the match ("Hungary refuses to join the guarantees"), not elsewhere in the sentence
+  ("X, which had refused last week, now pledged...").
+
+A capture keeps the committing country, not every country named nearby: of the countries
+that satisfy the leaf, those in a clause with another ingredient of the match, nearest to it.
+Rules whose terms do not occur in the article are not evaluated at all.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from monitor.match.lexicon import CONCEPT, COUNTRY, KEYWORD, Found, Lexicon
+from monitor.match.rules import (
+    AllNode,
+    AnyNode,
+    ConceptLeaf,
+    Context,
+    EntityLeaf,
+    KeywordsLeaf,
+    MatchNode,
+    NotNode,
+    RegexLeaf,
+    RuleSet,
+    RuleSpec,
+)
+from monitor.match.text import Analysis, analyse
+
+CAPTURE_SLACK = 3  # tokens: countries this close to the nearest are captured too
+
+
+@dataclass(frozen=True)
+class Span:
+    leaf: str  # "concept:commitment", "country:FR", "regex", "keyword"
+    start: int  # character offsets in RuleMatch.text
+    end: int
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """A rule firing on one article."""
+
+    rule_id: str
+    rule_version: str
+    lang: str
+    captures: Mapping[str, tuple[str, ...]]
+    sentences: tuple[tuple[int, int], ...]  # character spans of the matched unit in ``text``
+    spans: tuple[Span, ...]
+    text: str  # what was analysed: title, a blank line, text
+
+    @property
+    def snippet(self) -> str:
+        return " ".join(self.text[start:end].strip() for start, end in self.sentences)
+
+
+@dataclass
+class _Unit:
+    sentences: tuple[int, ...]
+    found: list[Found]
+
+
+@dataclass
+class _Result:
+    holds: bool
+    used: list[Found] = field(default_factory=list)
+    captures: dict[str, list[Found]] = field(default_factory=dict)
+
+
+def keyword_key(rule: RuleSpec, leaf: KeywordsLeaf) -> str:
+    return f"{rule.id}#{zlib.crc32(chr(31).join(leaf.keywords).encode()):08x}"
+
+
+def _keywords(rules: Iterable[RuleSpec]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, tuple[str, ...]] = {}
+    for rule in rules:
+        for leaf in _leaves(rule.match, *rule.unless):
+            if isinstance(leaf, KeywordsLeaf):
+                found[keyword_key(rule, leaf)] = leaf.keywords
+    return found
+
+
+def _leaves(*nodes: MatchNode) -> Iterable[MatchNode]:
+    for node in nodes:
+        if isinstance(node, AllNode | AnyNode):
+            yield from _leaves(*node.children)
+        elif isinstance(node, NotNode):
+            yield from _leaves(node.child)
+        else:
+            yield node
+
+
+class Matcher:
+    """Every enabled rule of a RuleSet over articles; build once, use for many articles."""
+
+    def __init__(self, rules: RuleSet, *, include_disabled: bool = False) -> None:
+        self.rules = rules.rules if include_disabled else rules.enabled
+        self.lexicon = Lexicon(rules.concepts, _keywords(self.rules))
+
+    def match(self, title: str, text: str, lang: str, *, feed_tags: Sequence[str] = (),
+              feed_url: str | None = None) -> list[RuleMatch]:
+        title = title.strip()
+        body = f"{title}\n\n{text}" if title else text
+        analysis = analyse(body, lang)
+        found = self.lexicon.find(analysis)
+        present = {(f.kind, f.key) for f in found}
+        hits = []
+        for rule in self.rules:
+            if not _applies(rule, lang, feed_tags, feed_url) or not _may_fire(rule, present):
+                continue
+            hit = _evaluate(rule, analysis, found, len(title))
+            if hit is not None:
+                hits.append(hit)
+        return hits
+
+    def explain(self, title: str, text: str, lang: str) -> tuple[Analysis, list[Found]]:
+        """The analysis and every term found, for ``newsmon rules explain``."""
+        title = title.strip()
+        analysis = analyse(f"{title}\n\n{text}" if title else text, lang)
+        return analysis, self.lexicon.find(analysis)
+
+
+def _applies(rule: RuleSpec, lang: str, tags: Sequence[str], url: str | None) -> bool:
+    if rule.languages and lang not in rule.languages:
+        return False
+    if rule.feeds.tags and not set(rule.feeds.tags) & set(tags):
+        return False
+    return not (rule.feeds.urls and url not in rule.feeds.urls)
+
+
+def _may_fire(rule: RuleSpec, present: set[tuple[str, str]]) -> bool:
+    """The presearcher: a rule none of whose positive term leaves occur cannot fire
+    (regex leaves are not indexed, so a rule with one is always evaluated)."""
+    keys = set()
+    for leaf in _leaves(rule.match):
+        if isinstance(leaf, RegexLeaf):
+            return True
+        if isinstance(leaf, ConceptLeaf):
+            keys.add((CONCEPT, leaf.concept))
+        elif isinstance(leaf, KeywordsLeaf):
+            keys.add((KEYWORD, keyword_key(rule, leaf)))
+    return not keys or bool(keys & present)
+
+
+def _units(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],
+           title_end: int) -> Iterable[_Unit]:
+    sentences = [i for i, s in enumerate(analysis.sentences) if _in_fields(rule, s.start,
+                                                                            title_end)]
+    unit = rule.scope.unit
+    if unit == "article":
+        yield _Unit(tuple(sentences), [f for f in found if f.sentence in sentences])
+    elif unit == "paragraph":
+        paragraphs: dict[int, list[int]] = {}
+        for i in sentences:
+            paragraphs.setdefault(analysis.sentences[i].paragraph, []).append(i)
+        for members in paragraphs.values():
+            yield _Unit(tuple(members), [f for f in found if f.sentence in members])
+    elif unit == "window":
+        yield from _windows(rule.scope.window, analysis, found, sentences)
+    else:
+        for i in sentences:
+            yield _Unit((i,), [f for f in found if f.sentence == i])
+
+
+def _windows(size: int, analysis: Analysis, found: Sequence[Found],
+             sentences: Sequence[int]) -> Iterable[_Unit]:
+    """Windows of ``size`` tokens, one starting at each term found."""
+    offsets, total = {}, 0
+    for i, sentence in enumerate(analysis.sentences):
+        offsets[i] = total
+        total += len(sentence.tokens)
+    placed = [(offsets[f.sentence] + f.first, f) for f in found if f.sentence in sentences]
+    for position, _ in placed:
+        members = [f for p, f in placed if position <= p < position + size]
+        yield _Unit(tuple(sorted({f.sentence for f in members})), members)
+
+
+def _in_fields(rule: RuleSpec, start: int, title_end: int) -> bool:
+    in_title = start < title_end
+    return ("title" in rule.fields) if in_title else ("text" in rule.fields)
+
+
+def _evaluate(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],
+              title_end: int) -> RuleMatch | None:
+    for unit in _units(rule, analysis, found, title_end):
+        result = _holds(rule.match, rule, unit, analysis, found, title_end)
+        if not result.holds or _vetoed(rule, unit, result.used, analysis, found, title_end):
+            continue
+        captures = {name: _committing(items, result.used) for name, items in
+                    result.captures.items()}
+        spans = tuple(Span(f"{f.kind}:{f.key}", f.start, f.end) for f in result.used)
+        sentences = tuple((analysis.sentences[i].start, analysis.sentences[i].end)
+                          for i in unit.sentences)
+        return RuleMatch(rule.id, rule.version, analysis.lang, captures, sentences, spans,
+                         analysis.text)
+    return None
+
+
+def _context_sentences(context: Context, unit: _Unit, analysis: Analysis,
+                       title_end: int) -> set[int]:
+    first = min(unit.sentences)
+    extra = set(range(max(0, first - context.previous_sentences), first))
+    if context.paragraph:
+        paragraph = analysis.sentences[first].paragraph
+        extra |= {i for i, s in enumerate(analysis.sentences) if s.paragraph == paragraph}
+    if context.lead:
+        body = [i for i, s in enumerate(analysis.sentences) if s.start >= title_end]
+        extra |= set(body[:context.lead])
+    if context.title:
+        extra |= {i for i, s in enumerate(analysis.sentences) if s.start < title_end}
+    return extra
+
+
+def _candidates(leaf: MatchNode, rule: RuleSpec, unit: _Unit, analysis: Analysis,
+                found: Sequence[Found], title_end: int) -> list[Found]:
+    """What satisfies one leaf in the unit, or in its context."""
+    context = getattr(leaf, "context", None)
+    pool = list(unit.found)
+    if context is not None:
+        extra = _context_sentences(context, unit, analysis, title_end) - set(unit.sentences)
+        pool += [f for f in found if f.sentence in extra]
+    if isinstance(leaf, ConceptLeaf):
+        return [f for f in pool if f.kind == CONCEPT and f.key == leaf.concept]
+    if isinstance(leaf, KeywordsLeaf):
+        key = keyword_key(rule, leaf)
+        return [f for f in pool if f.kind == KEYWORD and f.key == key]
+    if isinstance(leaf, EntityLeaf):
+        return [f for f in pool if f.kind == COUNTRY and f.key not in leaf.excluded
+                and (leaf.only is None or f.key in leaf.only)
+                and _plausible_name(f, analysis.text[f.start:f.end])]
+    if isinstance(leaf, RegexLeaf):
+        return _regex_hits(leaf, unit, analysis)
+    return []
+
+
+SHORT_NAME = 3  # letters: "US", "UK", "UAE" fold onto common words ("us")
+
+
+def _plausible_name(found: Found, surface: str) -> bool:
+    """A country term counts when written as a name. Ambiguous terms ("Chad", "Jordan") and
+    short ones ("US" or "us") need a capital first letter, and two-letter ones all capitals;
+    in scripts without case there is nothing to check."""
+    letters = [c for c in surface if c.isalpha()]
+    if not letters or letters[0].lower() == letters[0].upper():
+        return True
+    if not found.ambiguous and len(letters) > SHORT_NAME:
+        return True
+    if not letters[0].isupper():
+        return False
+    return len(letters) > 2 or all(c.isupper() for c in letters)
+
+
+def _regex_hits(leaf: RegexLeaf, unit: _Unit, analysis: Analysis) -> list[Found]:
+    hits = []
+    for i in unit.sentences:
+        sentence = analysis.sentences[i]
+        for m in leaf.pattern.finditer(analysis.text, sentence.start, sentence.end):
+            clause = next((t.clause for t in sentence.tokens if t.end > m.start()), 0)
+            hits.append(Found("regex", leaf.pattern.pattern, i, 0, 0, m.start(), m.end(),
+                              clause))
+    return hits
+
+
+def _holds(node: MatchNode, rule: RuleSpec, unit: _Unit, analysis: Analysis,
+           found: Sequence[Found], title_end: int) -> _Result:
+    if isinstance(node, AllNode):
+        parts = [_holds(c, rule, unit, analysis, found, title_end) for c in node.children]
+        if not all(p.holds for p in parts):
+            return _Result(False)
+        return _Result(True, [f for p in parts for f in p.used],
+                       {k: v for p in parts for k, v in p.captures.items()})
+    if isinstance(node, AnyNode):
+        parts = [_holds(c, rule, unit, analysis, found, title_end) for c in node.children]
+        held = [p for p in parts if p.holds]
+        return _Result(bool(held), [f for p in held for f in p.used],
+                       {k: v for p in held for k, v in p.captures.items()})
+    if isinstance(node, NotNode):
+        inner = _holds(node.child, rule, unit, analysis, found, title_end)
+        return _Result(not inner.holds)
+    items = _candidates(node, rule, unit, analysis, found, title_end)
+    capture = getattr(node, "capture", None)
+    return _Result(bool(items), items, {capture: items} if capture and items else {})
+
+
+def _vetoed(rule: RuleSpec, unit: _Unit, used: Sequence[Found], analysis: Analysis,
+            found: Sequence[Found], title_end: int) -> bool:
+    """An ``unless`` condition found in a clause that holds part of the match."""
+    clauses = {(f.sentence, f.clause) for f in used if f.sentence in unit.sentences
+               and f.kind != COUNTRY}
+    for condition in rule.unless:
+        result = _holds(condition, rule, unit, analysis, found, title_end)
+        if result.holds and any((f.sentence, f.clause) in clauses for f in result.used):
+            return True
+    return False
+
+
+def _committing(candidates: Sequence[Found], used: Sequence[Found]) -> tuple[str, ...]:
+    """The countries that do the act: in a clause with another ingredient, nearest to it."""
+    others = [f for f in used if f.kind != COUNTRY]
+    if not others:
+        return tuple(sorted({c.key for c in candidates}))
+
+    def score(country: Found) -> tuple[int, int]:
+        same = [o for o in others if o.sentence == country.sentence]
+        in_clause = any(o.clause == country.clause for o in same)
+        distance = min((abs(o.first - country.first) for o in same), default=10_000)
+        return (0 if in_clause else 1, distance)
+
+    scored = sorted((score(c), c.key) for c in candidates)
+    best_clause, best_distance = scored[0][0]
+    keep = {key for (clause, distance), key in scored
+            if clause == best_clause and distance <= best_distance + CAPTURE_SLACK}
+    return tuple(sorted(keep))

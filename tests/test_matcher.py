@@ -1,0 +1,125 @@
+"""The matcher on small rules written for the test, and the shipped rules on their own tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.match.matcher import Matcher
+from monitor.match.rules import RuleSpec, load_rules
+
+DATA = Path(__file__).parent / "data" / "matcher"
+SHIPPED = Path(__file__).resolve().parents[1] / "rules"
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(load_rules(DATA))
+
+
+def fired(matcher: Matcher, text: str, lang: str = "en", title: str = "") -> dict[str, object]:
+    return {m.rule_id: m.captures.get("country") for m in matcher.match(title, text, lang)}
+
+
+def test_all_ingredients_in_one_sentence(matcher: Matcher) -> None:
+    hits = fired(matcher, "Canada pledged to back the security guarantee for Ukraine.")
+    assert hits == {"guarantee": ("CA",)}
+
+
+def test_ingredients_apart_do_not_fire(matcher: Matcher) -> None:
+    text = ("Canada pledged more aid. The weather was fine all week. Analysts discussed a "
+            "security guarantee for Ukraine.")
+    assert "guarantee" not in fired(matcher, text)
+
+
+def test_context_reaches_the_previous_sentence_only(matcher: Matcher) -> None:
+    text = "Leaders discussed a security guarantee for Ukraine. Canada pledged two ships."
+    assert fired(matcher, text) == {"guarantee": ("CA",)}
+    far = ("Leaders discussed a security guarantee for Ukraine. Talks went on. "
+           "Canada pledged two ships.")
+    assert fired(matcher, far) == {}
+
+
+def test_excluded_country_does_not_count(matcher: Matcher) -> None:
+    assert fired(matcher, "Ukraine pledged to seek a security guarantee.") == {}
+
+
+def test_refusal_in_the_same_clause_vetoes(matcher: Matcher) -> None:
+    assert fired(matcher, "Canada refused to pledge a security guarantee.") == {}
+    assert fired(matcher, "Canada, which had refused last week, now pledged a security "
+                          "guarantee for Ukraine.") == {"guarantee": ("CA",)}
+
+
+def test_gapped_terms_match_within_a_clause(matcher: Matcher) -> None:
+    assert fired(matcher, "Österreich lehnt jede Garantie ab, die es zusagen müsste.",
+                 "de") == {}
+    assert fired(matcher, "Österreich sagt eine Garantie zu.", "de") == {"guarantee": ("AT",)}
+
+
+def test_capture_is_the_committing_country(matcher: Matcher) -> None:
+    text = ("Poland pledged a security guarantee for Ukraine, while Hungary and Russia "
+            "criticised the plan.")
+    assert fired(matcher, text) == {"guarantee": ("PL",)}
+
+
+def test_exclude_phrases(matcher: Matcher) -> None:
+    text = "Canada pledged a new payment security guarantee for its banks."
+    assert fired(matcher, text) == {}
+
+
+def test_window_scope_and_disabled_rules(matcher: Matcher) -> None:
+    assert "weather" in fired(matcher, "The storm brought floods to the coast.")
+    assert "weather" not in fired(
+        matcher, "The storm passed quickly over the hills and far away; later in the week "
+                 "there was flooding.")
+    assert "switched-off" not in fired(matcher, "A storm.")
+
+
+def test_spans_and_snippet(matcher: Matcher) -> None:
+    [hit] = matcher.match("", "Intro. Canada pledged a security guarantee.", "en")
+    assert hit.snippet == "Canada pledged a security guarantee."
+    marked = {hit.text[s.start:s.end] for s in hit.spans}
+    assert {"Canada", "pledged", "security guarantee"} <= marked
+
+
+def _shipped_tests() -> list[tuple[RuleSpec, int]]:
+    if not SHIPPED.is_dir():
+        return []
+    rules = load_rules(SHIPPED)
+    return [(rule, i) for rule in rules.rules for i in range(len(rule.tests))]
+
+
+def test_every_shipped_rule_has_tests() -> None:
+    for rule in load_rules(SHIPPED).rules:
+        assert rule.tests, f"{rule.path}: a shipped rule needs a tests: block"
+
+
+@pytest.mark.parametrize(("rule", "index"), _shipped_tests(),
+                         ids=lambda v: v.id if isinstance(v, RuleSpec) else str(v))
+def test_shipped_rule_tests(rule: RuleSpec, index: int) -> None:
+    test = rule.tests[index]
+    matcher = _shipped_matcher()
+    hits = [h for h in matcher.match(test.title, test.text, test.lang) if h.rule_id == rule.id]
+    assert bool(hits) == test.expect, f"{rule.path}:{test.line}: {test.why or test.text}"
+    for name, codes in (test.captures or {}).items():
+        assert set(hits[0].captures.get(name, ())) == set(codes), f"{rule.path}:{test.line}"
+
+
+_CACHE: dict[str, Matcher] = {}
+
+
+def _shipped_matcher() -> Matcher:
+    if "m" not in _CACHE:
+        _CACHE["m"] = Matcher(load_rules(SHIPPED))
+    return _CACHE["m"]
+
+
+def test_ambiguous_country_names_need_to_be_written_as_names(matcher: Matcher) -> None:
+    assert fired(matcher, "The US pledged a security guarantee for Ukraine.") == {
+        "guarantee": ("US",)}
+    assert fired(matcher, "Let us pledge a security guarantee for Ukraine.") == {}
+
+
+def test_a_longer_phrase_that_is_no_country_wins(matcher: Matcher) -> None:
+    assert fired(matcher, "Latin American leaders pledged a security guarantee.") == {}
