@@ -19,8 +19,10 @@ from pathlib import Path
 
 from monitor import schedule
 from monitor.config import Config
+from monitor.errors import RuleError
 from monitor.fetch import Fetcher, build_client
 from monitor.language import make_detector
+from monitor.match import load_matcher
 from monitor.models import PollResult
 from monitor.pipeline import Pipeline
 from monitor.store import Store, feeds
@@ -64,6 +66,22 @@ class Daemon:
         added, updated = await self.store.run(feeds.sync_config_feeds, specs, firsts)
         log.info("database %s ready; config feeds: %d added, %d updated", self.database,
                  added, updated, extra={"stage": "store"})
+        self.load_rules()
+
+    def load_rules(self) -> None:
+        """Load the rules of ``rules_dir``. A broken rules folder is logged with every
+        problem (file:line:col) and the rules already loaded are kept (none at start)."""
+        path = self.config.rules_path()
+        try:
+            matcher = load_matcher(path)
+        except RuleError as exc:
+            kept = "the rules loaded before" if self.pipeline.matcher else "no rules"
+            log.error("%s\nkeeping %s; fix them (`newsmon rules check`)", exc, kept,
+                      extra={"error_code": exc.code, "stage": "match"})
+            return
+        self.pipeline.matcher = matcher
+        log.info("%d rule(s) loaded from %s", len(matcher.rules), path,
+                 extra={"stage": "match"})
 
     async def _spread_overdue(self) -> None:
         """After downtime every feed is overdue: spread them instead of polling all at once."""

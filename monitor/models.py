@@ -1,7 +1,7 @@
 """The frozen dataclasses the stages hand each other.
 
     Feed --fetch--> FetchResult --parse--> ParsedFeed(ParsedEntry...)
-         --extract/language/dedup--> Article --store--> SavedArticle --match--> Hit
+         --extract/language/dedup--> Article --match--> Hit --store--> SavedArticle
 """
 
 from __future__ import annotations
@@ -126,11 +126,16 @@ class SavedArticle:
 
 @dataclass(frozen=True)
 class Hit:
-    """A rule matching an article (filled in by the rule engine)."""
+    """A rule matching an article: what fired, on what, with which evidence."""
 
     rule_id: str
-    article_id: int
+    rule_version: str
+    guid: str  # the article's GUID in its feed (its id is known once stored)
+    lang: str
     captures: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    snippet: str = ""  # the sentence(s) that matched
+    spans: tuple[tuple[str, int, int], ...] = ()  # (leaf, start, end) within the snippet
+    article_id: int = 0  # set by the store
 
 
 @dataclass(frozen=True)

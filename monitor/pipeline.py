@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor import extract, schedule
 from monitor.config import Config
@@ -27,7 +27,7 @@ from monitor.dedup.exact import canonical_url, content_hash
 from monitor.errors import FetchError, MonitorError, StoreError
 from monitor.fetch import Fetcher
 from monitor.language import CONFIDENT, Detector, detect, prior_still_trusted
-from monitor.match import Rule, match_articles
+from monitor.match import match_article
 from monitor.models import (
     Article,
     Feed,
@@ -43,7 +43,13 @@ from monitor.notify import Notifier
 from monitor.parse import parse_feed
 from monitor.store import Store, articles, feeds
 from monitor.store.db import to_iso
+from monitor.store.hits import save_hits
 from monitor.store.transaction import transaction
+
+if TYPE_CHECKING:
+    from monitor.match.matcher import Matcher
+
+MATCHABLE = frozenset({SaveStatus.NEW, SaveStatus.UPDATED})
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +60,7 @@ class Pipeline:
     store: Store
     fetcher: Fetcher
     detector: Detector
-    rules: Sequence[Rule] = ()
+    matcher: Matcher | None = None  # None: no rules loaded
     notifier: Notifier | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -90,7 +96,7 @@ class Pipeline:
                     unchanged.append((feed.id, values))
                 else:
                     await self.store.run(self._save, feed.id, fetched.permanent_url, values,
-                                         [], (0, 0))
+                                         [], (0, 0), [])
                 return self._report(feed, "not_modified" if fetched.not_modified else "unchanged")
             parsed = self._timed("parse", parse_feed, fetched.body, fetched.headers, fetched.url,
                                  fetched_at=fetched.fetched_at,
@@ -106,10 +112,10 @@ class Pipeline:
                 for entry, (_, entry_hash) in zip(entries, changed, strict=True)
             ]
             votes = self._language_votes(new_articles)
-            saved = await self.store.run(self._save, feed.id, fetched.permanent_url,
-                                         self._feed_values(feed, fetched, parsed),
-                                         new_articles, votes)
-            hits = match_articles(self.rules, saved)
+            found = self._match(feed, new_articles)
+            saved, hits = await self.store.run(self._save, feed.id, fetched.permanent_url,
+                                               self._feed_values(feed, fetched, parsed),
+                                               new_articles, votes, found)
             await self._notify(hits)
             return self._report(feed, "ok", saved, hits)
         except MonitorError as exc:
@@ -192,9 +198,19 @@ class Pipeline:
                 values["site_url"] = parsed.site_url
         return values
 
+    def _match(self, feed: Feed, new_articles: Sequence[Article]) -> list[Hit]:
+        """match: every loaded rule over each new or changed article."""
+        if self.matcher is None:
+            return []
+        matcher = self.matcher
+        return [hit for article in new_articles
+                for hit in self._timed("match", match_article, matcher, article, feed)]
+
     def _save(self, db: Any, feed_id: int, moved_to: str | None, values: dict[str, Any],
-              new_articles: list[Article], votes: tuple[int, int]) -> list[SavedArticle]:
-        """store: the articles and the feed row, in one transaction (runs on the store thread)."""
+              new_articles: list[Article], votes: tuple[int, int], found: Sequence[Hit],
+              ) -> tuple[list[SavedArticle], list[Hit]]:
+        """store: the articles, their hits and the feed row, in one transaction (on the store
+        thread). Hits of duplicates are dropped; an article a rule already hit keeps its hit."""
         with self._timer("store"), transaction(db):
             if moved_to and feeds.move_feed(db, feed_id, moved_to):
                 log.info("feed moved permanently to %s", moved_to,
@@ -204,9 +220,11 @@ class Pipeline:
                             "feed; remove one of them (`newsmon feeds remove`)", feed_id,
                             moved_to, extra={"feed_id": feed_id, "feed_url": moved_to})
             saved = articles.save_articles(db, new_articles)
+            stored = {s.article.guid: s.id for s in saved if s.status in MATCHABLE}
+            hits = save_hits(db, found, stored)
             feeds.record_success(db, feed_id, values)
             feeds.count_language_votes(db, feed_id, *votes)
-        return saved
+        return saved, hits
 
     def _record_unchanged(self, db: Any, rows: list[tuple[int, dict[str, Any]]]) -> None:
         with self._timer("store"), transaction(db):

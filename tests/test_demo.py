@@ -44,3 +44,14 @@ def test_demo_command_prints_a_table(tmp_path: Path) -> None:
     assert out.exit_code == 0
     assert "Vingt-six pays" in out.output
     assert "article(s) stored from 10 feed(s)" in out.output
+
+
+def test_demo_hits_include_the_seed_article(tmp_path: Path) -> None:
+    result = run_demo(tmp_path)
+    seed = [h for h in result.hits if h["title"].startswith("Vingt-six pays")]
+    assert seed, "the seed article must fire the example rule"
+    captured = {code for h in seed for codes in h["captures"].values() for code in codes}
+    assert captured and captured <= {"US", "DE", "FI", "PL", "RO", "GB", "FR"}
+    everything = {code for h in result.hits for codes in h["captures"].values()
+                  for code in codes}
+    assert not everything & {"RU", "UA", "HU", "SK", "CN"}

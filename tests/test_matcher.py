@@ -123,3 +123,11 @@ def test_ambiguous_country_names_need_to_be_written_as_names(matcher: Matcher) -
 
 def test_a_longer_phrase_that_is_no_country_wins(matcher: Matcher) -> None:
     assert fired(matcher, "Latin American leaders pledged a security guarantee.") == {}
+
+
+def test_snippet_spans_include_context_sentences(matcher: Matcher) -> None:
+    [hit] = matcher.match("", "Leaders discussed a security guarantee. Canada pledged ships.",
+                          "en")
+    snippet, spans = hit.snippet_with_spans()
+    assert snippet == "Leaders discussed a security guarantee. Canada pledged ships."
+    assert {snippet[s:e] for _, s, e in spans} == {"security guarantee", "Canada", "pledged"}

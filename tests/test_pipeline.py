@@ -4,6 +4,7 @@ publisher-asked intervals, full text, the language prior's bookkeeping."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -203,3 +204,24 @@ def test_huge_retry_after_is_still_a_429(tmp_path: Path, feed_server: FeedServer
     waited = (datetime.fromisoformat(row["next_check_at"])
               - datetime.fromisoformat(row["last_check_at"])).total_seconds()
     assert waited <= 3600 + 1
+
+
+def test_hits_are_stored_once_per_article_and_rule(tmp_path: Path,
+                                                   feed_server: FeedServer) -> None:
+    text = ("Norway has pledged two frigates as part of the security guarantees for Ukraine, "
+            "the defence minister said.")
+    url = feed_server.add("/rss", body=rss([item("n1", "Norway pledges frigates", text)]))
+    run_once(tmp_path, [{"url": url}])
+    rows = list(database(tmp_path).query("SELECT * FROM hits"))
+    assert len(rows) == 1
+    hit = rows[0]
+    assert hit["rule_id"] == "security-guarantees" and hit["lang"] == "en"
+    assert json.loads(hit["captures"]) == {"country": ["NO"]}
+    assert "Norway has pledged two frigates" in hit["snippet"]
+    spans = json.loads(hit["spans"])
+    assert {hit["snippet"][s:e] for _, s, e in spans} >= {"Norway", "pledged"}
+    # an update of the same article: re-matched, but the rule's hit is not repeated
+    feed_server.add("/rss", body=rss([item("n1", "Norway pledges frigates", text + " More.")]))
+    [result] = run_once(tmp_path, [{"url": url}])
+    assert result.updated == 1
+    assert database(tmp_path)["hits"].count == 1

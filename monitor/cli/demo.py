@@ -31,6 +31,14 @@ def demo(keep: str | None, fmt: str) -> None:
              "confidence": a["lang_confidence"], "published": a["published_at"]}
             for a in result.articles]
     click.echo(render(rows, fmt, ["feed", "title", "lang", "confidence", "published"]))
+    hits = [{"rule": h["rule_id"], "captures": ",".join(
+        code for codes in h["captures"].values() for code in codes), "lang": h["lang"],
+             "title": h["title"], "snippet": h["snippet"]} for h in result.hits]
+    if fmt == "table":
+        click.echo(f"\nhits ({len(hits)}):")
+        click.echo(render(hits, fmt, ["rule", "captures", "lang", "title", "snippet"]))
+    else:
+        click.echo(render(hits, fmt))
     if fmt == "table":
         failed = [p for p in result.polls if p.status == "error"]
         click.echo(f"\n{len(result.articles)} article(s) stored from {len(result.polls)} feed(s)"

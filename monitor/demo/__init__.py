@@ -1,5 +1,5 @@
 """``newsmon demo``: the real pipeline, once, on bundled sample feeds served on 127.0.0.1,
-into a temporary database. No network needed."""
+into a temporary database, with the packaged rules. No network needed."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from monitor.demo.server import Document, serve
 from monitor.models import PollResult
 from monitor.store.articles import list_articles
 from monitor.store.db import open_database
+from monitor.store.hits import list_hits
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class DemoResult:
     database: Path
     polls: list[PollResult]
     articles: list[dict[str, Any]]
+    hits: list[dict[str, Any]]
 
 
 def sample_feeds() -> list[dict[str, Any]]:
@@ -50,9 +52,10 @@ def run_demo(workdir: Path | None = None) -> DemoResult:
     db = open_database(database)
     try:
         stored = list_articles(db, limit=1000)
+        hits = list_hits(db, limit=1000)
     finally:
         db.conn.close()
-    return DemoResult(database, polls, stored)
+    return DemoResult(database, polls, stored, hits)
 
 
 async def _poll(config: config_module.Config, database: Path) -> list[PollResult]:

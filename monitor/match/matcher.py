@@ -65,7 +65,26 @@ class RuleMatch:
 
     @property
     def snippet(self) -> str:
-        return " ".join(self.text[start:end].strip() for start, end in self.sentences)
+        return self.snippet_with_spans()[0]
+
+    def snippet_with_spans(self) -> tuple[str, tuple[tuple[str, int, int], ...]]:
+        """The matched sentences joined by a space, and the spans moved into that text."""
+        parts, shifts, position = [], [], 0
+        for start, end in self.sentences:
+            piece = self.text[start:end]
+            lead = len(piece) - len(piece.lstrip())
+            piece = piece.strip()
+            shifts.append((start + lead, start + lead + len(piece), position))
+            parts.append(piece)
+            position += len(piece) + 1
+        spans = []
+        for span in self.spans:
+            for begin, finish, offset in shifts:
+                if begin <= span.start and span.end <= finish:
+                    spans.append((span.leaf, span.start - begin + offset,
+                                  span.end - begin + offset))
+                    break
+        return " ".join(parts), tuple(spans)
 
 
 @dataclass
@@ -203,8 +222,9 @@ def _evaluate(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],
         captures = {name: _committing(items, result.used) for name, items in
                     result.captures.items()}
         spans = tuple(Span(f"{f.kind}:{f.key}", f.start, f.end) for f in result.used)
+        shown = sorted(set(unit.sentences) | {f.sentence for f in result.used})
         sentences = tuple((analysis.sentences[i].start, analysis.sentences[i].end)
-                          for i in unit.sentences)
+                          for i in shown)
         return RuleMatch(rule.id, rule.version, analysis.lang, captures, sentences, spans,
                          analysis.text)
     return None

@@ -76,6 +76,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         CREATE INDEX articles_published_at ON articles (published_at)
         """,
     ),
+    # 2: hits
+    (
+        """
+        CREATE TABLE hits (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            rule_id TEXT NOT NULL,
+            rule_version TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            captures TEXT NOT NULL DEFAULT '{}',
+            snippet TEXT NOT NULL,
+            spans TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            UNIQUE (article_id, rule_id)
+        )
+        """,
+        """
+        CREATE INDEX hits_rule_created ON hits (rule_id, created_at)
+        """,
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
