@@ -87,12 +87,13 @@ def main() -> None:
 
 
 def _register() -> None:
-    from monitor.cli import config_cmd, demo, feeds, run
+    from monitor.cli import config_cmd, demo, feeds, rules, run
 
     cli.add_command(feeds.feeds)
     cli.add_command(run.run)
     cli.add_command(demo.demo)
     cli.add_command(config_cmd.config)
+    cli.add_command(rules.rules)
 
 
 _register()

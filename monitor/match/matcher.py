@@ -215,19 +215,28 @@ def _in_fields(rule: RuleSpec, start: int, title_end: int) -> bool:
 
 def _evaluate(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],
               title_end: int) -> RuleMatch | None:
+    """One match per rule and article, over every unit where the rule holds: an article
+    where two countries commit in two sentences captures both."""
+    captures: dict[str, set[str]] = {}
+    used: dict[Found, None] = {}
+    shown: set[int] = set()
     for unit in _units(rule, analysis, found, title_end):
         result = _holds(rule.match, rule, unit, analysis, found, title_end)
         if not result.holds or _vetoed(rule, unit, result.used, analysis, found, title_end):
             continue
-        captures = {name: _committing(items, result.used) for name, items in
-                    result.captures.items()}
-        spans = tuple(Span(f"{f.kind}:{f.key}", f.start, f.end) for f in result.used)
-        shown = sorted(set(unit.sentences) | {f.sentence for f in result.used})
-        sentences = tuple((analysis.sentences[i].start, analysis.sentences[i].end)
-                          for i in shown)
-        return RuleMatch(rule.id, rule.version, analysis.lang, captures, sentences, spans,
-                         analysis.text)
-    return None
+        for name, items in result.captures.items():
+            captures.setdefault(name, set()).update(_committing(items, result.used))
+        used.update(dict.fromkeys(result.used))
+        shown |= set(unit.sentences) | {f.sentence for f in result.used}
+    if not shown:
+        return None
+    spans = tuple(Span(f"{f.kind}:{f.key}", f.start, f.end)
+                  for f in sorted(used, key=lambda f: f.start))
+    sentences = tuple((analysis.sentences[i].start, analysis.sentences[i].end)
+                      for i in sorted(shown))
+    return RuleMatch(rule.id, rule.version, analysis.lang,
+                     {name: tuple(sorted(codes)) for name, codes in captures.items()},
+                     sentences, spans, analysis.text)
 
 
 def _context_sentences(context: Context, unit: _Unit, analysis: Analysis,
@@ -319,8 +328,7 @@ def _holds(node: MatchNode, rule: RuleSpec, unit: _Unit, analysis: Analysis,
 def _vetoed(rule: RuleSpec, unit: _Unit, used: Sequence[Found], analysis: Analysis,
             found: Sequence[Found], title_end: int) -> bool:
     """An ``unless`` condition found in a clause that holds part of the match."""
-    clauses = {(f.sentence, f.clause) for f in used if f.sentence in unit.sentences
-               and f.kind != COUNTRY}
+    clauses = {(f.sentence, f.clause) for f in used if f.sentence in unit.sentences}
     for condition in rule.unless:
         result = _holds(condition, rule, unit, analysis, found, title_end)
         if result.holds and any((f.sentence, f.clause) in clauses for f in result.used):
