@@ -387,7 +387,7 @@ def explain(rules: RuleSet, title: str, text: str, lang: str) -> Explanation:
         return tuple(m._holds(inner, rule, unit, analysis, found, title_end).used)
 
     units = []
-    for unit in m._units(rule, analysis, found, title_end):
+    for unit in m._raw_units(rule, analysis, found, title_end):  # before any veto
         result = m._holds(rule.match, rule, unit, analysis, found, title_end)
         vetoes = tuple(leaf_label(rule, c) for c in rule.unless if result.holds and m._vetoed(
             replace(rule, unless=(c,)), unit, result.used, analysis, found, title_end))

@@ -10,9 +10,10 @@ of tokens):
 - a ``regex`` leaf holds when the pattern matches the unit's text;
 - a leaf with ``context`` may also be found in the sentences before, the paragraph, the
   lead or the title;
-- ``unless`` vetoes the unit when one of its conditions is found in a clause that holds part
-  of the match ("Hungary refuses to join the guarantees"), not elsewhere in the sentence
-  ("X, which had refused last week, now pledged...").
+- ``unless`` vetoes clauses: an ingredient found in a clause that holds one of its cues does
+  not count ("Hungary refuses to join the guarantees"), while the same ingredient elsewhere
+  in the sentence still does ("X, which had refused last week, now pledged...";
+  "Irlanda —que no podía desplegar...— aportará...").
 
 A capture keeps the committing country, not every country named nearby: of the countries
 that satisfy the leaf, those in a clause with another ingredient of the match, nearest to it.
@@ -91,6 +92,7 @@ class RuleMatch:
 class _Unit:
     sentences: tuple[int, ...]
     found: list[Found]
+    vetoed: frozenset[tuple[int, int]] = frozenset()  # (sentence, clause) holding a veto
 
 
 @dataclass
@@ -175,8 +177,28 @@ def _may_fire(rule: RuleSpec, present: set[tuple[str, str]]) -> bool:
     return not keys or bool(keys & present)
 
 
+def _veto_clauses(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],
+                  title_end: int) -> frozenset[tuple[int, int]]:
+    """The clauses holding a cue of one of the rule's ``unless`` conditions."""
+    everywhere = _Unit(tuple(range(len(analysis.sentences))), list(found))
+    clauses: set[tuple[int, int]] = set()
+    for condition in rule.unless:
+        result = _holds(condition, rule, everywhere, analysis, found, title_end)
+        if result.holds:
+            clauses |= {(f.sentence, f.clause) for f in result.used}
+    return frozenset(clauses)
+
+
 def _units(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],
            title_end: int) -> Iterable[_Unit]:
+    vetoed = _veto_clauses(rule, analysis, found, title_end)
+    for unit in _raw_units(rule, analysis, found, title_end):
+        unit.vetoed = vetoed
+        yield unit
+
+
+def _raw_units(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],
+               title_end: int) -> Iterable[_Unit]:
     sentences = [i for i, s in enumerate(analysis.sentences) if _in_fields(rule, s.start,
                                                                             title_end)]
     unit = rule.scope.unit
@@ -222,7 +244,7 @@ def _evaluate(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],
     shown: set[int] = set()
     for unit in _units(rule, analysis, found, title_end):
         result = _holds(rule.match, rule, unit, analysis, found, title_end)
-        if not result.holds or _vetoed(rule, unit, result.used, analysis, found, title_end):
+        if not result.holds:
             continue
         for name, items in result.captures.items():
             captures.setdefault(name, set()).update(_committing(items, result.used))
@@ -256,12 +278,14 @@ def _context_sentences(context: Context, unit: _Unit, analysis: Analysis,
 
 def _candidates(leaf: MatchNode, rule: RuleSpec, unit: _Unit, analysis: Analysis,
                 found: Sequence[Found], title_end: int) -> list[Found]:
-    """What satisfies one leaf in the unit, or in its context."""
+    """What satisfies one leaf in the unit, or in its context, outside vetoed clauses."""
     context = getattr(leaf, "context", None)
     pool = list(unit.found)
     if context is not None:
         extra = _context_sentences(context, unit, analysis, title_end) - set(unit.sentences)
         pool += [f for f in found if f.sentence in extra]
+    if unit.vetoed:
+        pool = [f for f in pool if (f.sentence, f.clause) not in unit.vetoed]
     if isinstance(leaf, ConceptLeaf):
         return [f for f in pool if f.kind == CONCEPT and f.key == leaf.concept]
     if isinstance(leaf, KeywordsLeaf):
@@ -327,13 +351,13 @@ def _holds(node: MatchNode, rule: RuleSpec, unit: _Unit, analysis: Analysis,
 
 def _vetoed(rule: RuleSpec, unit: _Unit, used: Sequence[Found], analysis: Analysis,
             found: Sequence[Found], title_end: int) -> bool:
-    """An ``unless`` condition found in a clause that holds part of the match."""
-    clauses = {(f.sentence, f.clause) for f in used if f.sentence in unit.sentences}
-    for condition in rule.unless:
-        result = _holds(condition, rule, unit, analysis, found, title_end)
-        if result.holds and any((f.sentence, f.clause) in clauses for f in result.used):
-            return True
-    return False
+    """Whether the rule's ``unless`` conditions are what stops the match in this unit (for
+    ``newsmon rules explain``): it holds with no clause vetoed, and not with theirs."""
+    free = _Unit(unit.sentences, unit.found)
+    if not _holds(rule.match, rule, free, analysis, found, title_end).holds:
+        return False
+    barred = _Unit(unit.sentences, unit.found, _veto_clauses(rule, analysis, found, title_end))
+    return not _holds(rule.match, rule, barred, analysis, found, title_end).holds
 
 
 def _committing(candidates: Sequence[Found], used: Sequence[Found]) -> tuple[str, ...]:
