@@ -201,18 +201,17 @@ def explain(app: AppContext, rule: str, text: str | None, title: str, file: Path
 
 
 def _article(app: AppContext, article_id: int) -> tuple[str, str, str]:
-    from sqlite_utils.db import NotFoundError
-
+    from monitor.store.articles import get_article
     from monitor.store.db import open_database
 
     db = open_database(app.database_path(), readonly=True)
     try:
-        row = db.table("articles").get(article_id)
-    except NotFoundError:
-        raise click.ClickException(f"no article {article_id} in {app.database_path()} "
-                                   "(--db or the config's 'database' picks the file)") from None
+        row = get_article(db, article_id)
     finally:
         db.conn.close()
+    if row is None:
+        raise click.ClickException(f"no article {article_id} in {app.database_path()} "
+                                   "(--db or the config's 'database' picks the file)")
     return str(row["title"]), str(row["text"]), str(row["lang"])
 
 

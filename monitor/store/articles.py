@@ -111,3 +111,9 @@ def list_articles(db: sqlite_utils.Database, limit: int = 50,
     sql += " ORDER BY articles.published_at DESC, articles.id DESC LIMIT ?"
     params.append(limit)
     return list(db.query(sql, params))
+
+
+def get_article(db: sqlite_utils.Database, article_id: int) -> dict[str, Any] | None:
+    """One article row by id, or None."""
+    rows = list(db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
+    return rows[0] if rows else None
