@@ -131,3 +131,14 @@ def test_snippet_spans_include_context_sentences(matcher: Matcher) -> None:
     snippet, spans = hit.snippet_with_spans()
     assert snippet == "Leaders discussed a security guarantee. Canada pledged ships."
     assert {snippet[s:e] for _, s, e in spans} == {"security guarantee", "Canada", "pledged"}
+
+
+def test_the_country_refers_back_to_the_last_country_named(matcher: Matcher) -> None:
+    text = ("Romania intends to be part of the effort. The country, whose navy pledged two "
+            "boats to the security guarantee for Ukraine, will escort convoys.")
+    assert fired(matcher, text) == {"guarantee": ("RO",)}
+
+
+def test_a_dateline_is_not_an_actor(matcher: Matcher) -> None:
+    text = "PARIS – Officials pledged a security guarantee for Ukraine on Monday."
+    assert fired(matcher, text) == {}

@@ -22,10 +22,15 @@ Rules whose terms do not occur in the article are not evaluated at all.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
 
+from monitor.match.concepts import ConceptSpec
 from monitor.match.lexicon import CONCEPT, COUNTRY, KEYWORD, Found, Lexicon
 from monitor.match.rules import (
     AllNode,
@@ -43,6 +48,20 @@ from monitor.match.rules import (
 from monitor.match.text import Analysis, analyse
 
 CAPTURE_SLACK = 3  # tokens: countries this close to the nearest are captured too
+ANAPHOR = "@anaphor"  # the built-in concept of phrases such as "the country" (data/anaphors.yaml)
+
+
+@functools.cache
+def anaphor_concept() -> ConceptSpec:
+    """"the country", "le pays", "das Land"...: a concept every matcher knows."""
+    import yaml
+
+    path = Path(str(resources.files("monitor.match") / "data" / "anaphors.yaml"))
+    data = path.read_bytes()
+    terms = {str(lang): tuple(phrases) for lang, phrases in yaml.safe_load(data).items()}
+    return ConceptSpec(name=ANAPHOR, description="phrases that refer to a country named before",
+                       terms=terms, exclude={}, extends=(), path=path,
+                       digest=hashlib.sha256(data).hexdigest(), uses=frozenset({ANAPHOR}))
 
 
 @dataclass(frozen=True)
@@ -130,7 +149,8 @@ class Matcher:
 
     def __init__(self, rules: RuleSet, *, include_disabled: bool = False) -> None:
         self.rules = rules.rules if include_disabled else rules.enabled
-        self.lexicon = Lexicon(rules.concepts, _keywords(self.rules))
+        self.lexicon = Lexicon({**rules.concepts, ANAPHOR: anaphor_concept()},
+                               _keywords(self.rules))
 
     def match(self, title: str, text: str, lang: str, *, feed_tags: Sequence[str] = (),
               feed_url: str | None = None) -> list[RuleMatch]:
@@ -292,15 +312,44 @@ def _candidates(leaf: MatchNode, rule: RuleSpec, unit: _Unit, analysis: Analysis
         key = keyword_key(rule, leaf)
         return [f for f in pool if f.kind == KEYWORD and f.key == key]
     if isinstance(leaf, EntityLeaf):
-        return [f for f in pool if f.kind == COUNTRY and f.key not in leaf.excluded
-                and (leaf.only is None or f.key in leaf.only)
-                and _plausible_name(f, analysis.text[f.start:f.end])]
+        named = [f for f in pool if f.kind == COUNTRY
+                 and _plausible_name(f, analysis.text[f.start:f.end])
+                 and not _dateline(f, analysis)]
+        named += _antecedents([f for f in pool if f.kind == CONCEPT and f.key == ANAPHOR],
+                              found)
+        return [f for f in named if f.key not in leaf.excluded
+                and (leaf.only is None or f.key in leaf.only)]
     if isinstance(leaf, RegexLeaf):
         return _regex_hits(leaf, unit, analysis)
     return []
 
 
 SHORT_NAME = 3  # letters: "US", "UK", "UAE" fold onto common words ("us")
+
+
+def _dateline(found: Found, analysis: Analysis) -> bool:
+    """A place in capitals opening a paragraph ("PARIS –", "NUUK, Greenland") says where the
+    story was written, not who acts."""
+    sentence = analysis.sentences[found.sentence]
+    first_of_paragraph = found.sentence == 0 or (
+        analysis.sentences[found.sentence - 1].paragraph != sentence.paragraph)
+    surface = analysis.text[found.start:found.end]
+    letters = [c for c in surface if c.isalpha()]
+    return (first_of_paragraph and found.first == 0 and len(letters) > SHORT_NAME
+            and all(c.isupper() for c in letters))
+
+
+def _antecedents(anaphors: Sequence[Found], found: Sequence[Found]) -> list[Found]:
+    """For "the country" (and the like) in a sentence: the last country named in the sentence
+    before, placed where the phrase stands, so it is captured as the one that acts."""
+    resolved = []
+    for anaphor in anaphors:
+        before = [f for f in found if f.kind == COUNTRY and f.sentence == anaphor.sentence - 1]
+        if before:
+            last = max(before, key=lambda f: f.first)
+            resolved.append(Found(COUNTRY, last.key, anaphor.sentence, anaphor.first,
+                                  anaphor.last, anaphor.start, anaphor.end, anaphor.clause))
+    return resolved
 
 
 def _plausible_name(found: Found, surface: str) -> bool:
