@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from monitor.cli import AppContext
+from monitor.cli.output import format_option, render
 
 if TYPE_CHECKING:
     from monitor.match.evaluate import CorpusItem, Evaluation, Explanation
@@ -261,3 +262,66 @@ def _leaf_line(label: str, found: Sequence[Found], text: str) -> str:
         return f"  {label:<30} not found"
     shown = [f"s{f.sentence + 1}:{text[f.start:f.end]!r}" for f in found]
     return f"  {label:<30} " + ", ".join(shown)
+
+
+@rules.command("backtest")
+@click.argument("rule")
+@click.option("--since", default="30d", show_default=True,
+              help="articles published since: a duration back (30d) or a date (2026-11-01)")
+@click.option("--diff", "diff", is_flag=True,
+              help="also run the rule of the same id from the rules folder; show what changes")
+@format_option
+@click.pass_obj
+def backtest(app: AppContext, rule: str, since: str, diff: bool, fmt: str) -> None:
+    """Run RULE (an id, or a rule file being written) over stored articles, without alerting,
+    and list what it would have hit.
+
+    \b
+    Example:
+      newsmon rules backtest ./drafts/troops.yaml --since 90d
+      newsmon rules backtest security-guarantees --diff --since 2026-11-01
+    """
+    from monitor.durations import parse_point_in_time
+    from monitor.match.backtest import backtest as run_backtest
+    from monitor.match.rules import RuleLoadError, RuleSet, load_rules
+    from monitor.store.articles import articles_since
+    from monitor.store.db import open_database, to_iso
+
+    try:
+        start = to_iso(parse_point_in_time(since))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+    chosen = _load(app, rule)
+    compare = None
+    if diff:
+        try:
+            loaded = load_rules(app.config().rules_path())
+        except RuleLoadError as exc:
+            _fail(exc.problems)
+        current = loaded.get(chosen.rules[0].id)
+        if current is None:
+            raise click.ClickException(f"--diff: no rule '{chosen.rules[0].id}' in "
+                                       f"{app.config().rules_path()} to compare with")
+        compare = RuleSet((current,), loaded.concepts)
+    db = open_database(app.database_path(), readonly=True)
+    try:
+        rows = articles_since(db, start)
+    finally:
+        db.conn.close()
+
+    def progress(items: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        with click.progressbar(list(items), label="backtesting", file=sys.stderr) as bar:
+            yield from bar
+
+    result = run_backtest(chosen, rows, compare, progress)
+    table = [{"article": h.article_id, "published": h.published_at, "lang": h.lang,
+              "captures": ",".join(c for codes in h.captures.values() for c in codes),
+              "title": h.title, "snippet": h.snippet} for h in result.hits]
+    if fmt != "table":
+        click.echo(render(table, fmt))
+        return
+    click.echo(render(table, fmt, ["article", "published", "lang", "captures", "title"]))
+    click.echo(f"\n{len(result.hits)} hit(s) in {result.articles} article(s) since {start}")
+    if diff:
+        click.echo(f"against the loaded rule: {len(result.gained)} gained "
+                   f"{result.gained[:20]}, {len(result.lost)} lost {result.lost[:20]}")

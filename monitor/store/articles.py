@@ -117,3 +117,13 @@ def get_article(db: sqlite_utils.Database, article_id: int) -> dict[str, Any] | 
     """One article row by id, or None."""
     rows = list(db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
     return rows[0] if rows else None
+
+
+def articles_since(db: sqlite_utils.Database, since: str | None) -> list[dict[str, Any]]:
+    """Every stored article published at or after ``since`` (ISO UTC), oldest first."""
+    sql = "SELECT id, title, text, lang, published_at FROM articles"
+    params: list[Any] = []
+    if since:
+        sql += " WHERE published_at >= ?"
+        params.append(since)
+    return list(db.query(sql + " ORDER BY published_at, id", params))
