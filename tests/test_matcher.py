@@ -142,3 +142,14 @@ def test_the_country_refers_back_to_the_last_country_named(matcher: Matcher) -> 
 def test_a_dateline_is_not_an_actor(matcher: Matcher) -> None:
     text = "PARIS – Officials pledged a security guarantee for Ukraine on Monday."
     assert fired(matcher, text) == {}
+
+
+def test_hit_version_covers_the_entity_data(matcher: Matcher) -> None:
+    from monitor.match.rules import load_rules as load
+
+    rule = load(DATA).get("guarantee")
+    assert rule is not None
+    [en] = matcher.match("", "Canada pledged a security guarantee.", "en")
+    [de] = matcher.match("", "Österreich sagt eine Garantie zu.", "de")
+    assert en.rule_version != rule.version  # the rule file alone is not the whole story
+    assert en.rule_version != de.rule_version  # each language has its own country data

@@ -175,6 +175,22 @@ class Matcher:
         return analysis, self.lexicon.find(analysis)
 
 
+@functools.cache
+def _entity_data(lang: str) -> str:
+    from monitor.match.countries import data_fingerprint, languages
+
+    country = data_fingerprint(lang) if lang in languages() else ""
+    return country + anaphor_concept().digest
+
+
+def _version(rule: RuleSpec, lang: str) -> str:
+    """The rule's version (its file and concepts) with the entity data it used in ``lang``:
+    a hit says exactly what produced it."""
+    if not any(isinstance(leaf, EntityLeaf) for leaf in _leaves(rule.match, *rule.unless)):
+        return rule.version
+    return hashlib.sha256(f"{rule.version}:{_entity_data(lang)}".encode()).hexdigest()
+
+
 def _applies(rule: RuleSpec, lang: str, tags: Sequence[str], url: str | None) -> bool:
     if rule.languages and lang not in rule.languages:
         return False
@@ -276,7 +292,7 @@ def _evaluate(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],
                   for f in sorted(used, key=lambda f: f.start))
     sentences = tuple((analysis.sentences[i].start, analysis.sentences[i].end)
                       for i in sorted(shown))
-    return RuleMatch(rule.id, rule.version, analysis.lang,
+    return RuleMatch(rule.id, _version(rule, analysis.lang), analysis.lang,
                      {name: tuple(sorted(codes)) for name, codes in captures.items()},
                      sentences, spans, analysis.text)
 
