@@ -18,7 +18,9 @@ Beteiligung ab"), French negation, English phrasal verbs ("turned the offer down
 
 from __future__ import annotations
 
+import bisect
 import functools
+import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +28,7 @@ from typing import Any
 from monitor.match.concepts import ConceptSpec
 from monitor.match.countries import country_terms, not_country_phrases
 from monitor.match.countries import languages as country_languages
-from monitor.match.text import Analysis, Sentence, lemmas_of_phrase, matches_compound
+from monitor.match.text import Analysis, analyse, matches_compound
 
 CONCEPT, COUNTRY, EXCLUDE, KEYWORD = "concept", "country", "exclude", "keyword"
 NOT_A_COUNTRY = "@country"  # the key of exclude phrases that hold a country name
@@ -57,13 +59,16 @@ class Found:
     ambiguous: bool = False
 
 
-def _keys(phrase: str, lang: str) -> set[tuple[str, ...]]:
-    """The forms a phrase is indexed by: its lemmas and its folded words."""
-    from monitor.match.text import analyse
-
-    lemmas = lemmas_of_phrase(phrase, lang)
-    norms = tuple(t.norm for s in analyse(phrase, lang).sentences for t in s.tokens)
-    return {form for form in (lemmas, norms) if form}
+@functools.lru_cache(maxsize=1 << 16)
+def _phrase_keys(phrase: str, lang: str) -> tuple[tuple[str, ...], ...]:
+    """The forms a phrase is indexed by: its lemmas (what
+    :func:`monitor.match.text.lemmas_of_phrase` gives) and its folded words, from one
+    analysis. Cached: every automaton of a language indexes the same ~1,000 country terms,
+    and each new Matcher (a reload, ``rules test``, a backtest) builds them again."""
+    tokens = analyse(phrase, lang).tokens()
+    lemmas = tuple(token.lemma for token in tokens)
+    norms = tuple(token.norm for token in tokens)
+    return tuple(form for form in dict.fromkeys((lemmas, norms)) if form)
 
 
 class Lexicon:
@@ -111,14 +116,15 @@ class Lexicon:
             if len(parts) > 1 and all(parts):
                 self._gapped.setdefault(lang, []).append((kind, key, phrase, len(parts)))
                 for index, part in enumerate(parts):
-                    for form in _keys(part, lang):
+                    for form in _phrase_keys(part, lang):
                         add(Entry(PART, _part_key(kind, key, phrase, index), form))
                 continue
-            for form in _keys(phrase, lang):
+            for form in _phrase_keys(phrase, lang):
                 add(Entry(kind, key, form, ambiguous))
         automaton = ahocorasick.Automaton()
-        for text, bucket in table.items():
-            automaton.add_word(text, tuple(bucket))
+        for slot, (text, bucket) in enumerate(table.items()):
+            marks = tuple(dict.fromkeys((e.kind, e.key, e.ambiguous) for e in bucket))
+            automaton.add_word(text, (len(text), slot, bucket[0].term, marks))
         if table:
             automaton.make_automaton()
         return automaton
@@ -128,15 +134,33 @@ class Lexicon:
         automaton = self.automaton(analysis.lang)
         if not len(automaton):
             return []
-        found: set[Found] = set()
+        lang = analysis.lang
+        found: list[Found] = []
         for index, sentence in enumerate(analysis.sentences):
-            for forms in ([t.lemma for t in sentence.tokens], [t.norm for t in sentence.tokens]):
-                found.update(_scan(automaton, analysis.lang, index, sentence, forms))
-        found |= set(self._joined(analysis.lang, found))
-        found = {f for f in found if f.kind != PART}
-        return _without_excluded(sorted(found, key=lambda f: (f.sentence, f.first, f.last)))
+            tokens = sentence.tokens
+            lemmas = [t.lemma for t in tokens]
+            norms = [t.norm for t in tokens]
+            hits: Hits = {}
+            _scan(automaton, lang, lemmas, hits)
+            if norms != lemmas:  # the same string finds the same terms
+                _scan(automaton, lang, norms, hits)
+            seen: set[tuple[Mark, int, int]] = set()  # a term found by lemma and by norm
+            for (first, last, _), marks in hits.items():
+                start, end, clause = tokens[first].start, tokens[last].end, tokens[last].clause
+                for mark in marks:
+                    if (mark, first, last) not in seen:
+                        seen.add((mark, first, last))
+                        found.append(Found(mark[0], mark[1], index, first, last, start, end,
+                                           clause, mark[2]))
+        joined = set(self._joined(lang, found))
+        found = [f for f in found if f.kind != PART]
+        if joined:
+            present = set(found)
+            found += [f for f in joined if f not in present]
+        found.sort(key=_POSITION)
+        return _without_excluded(found)
 
-    def _joined(self, lang: str, found: set[Found]) -> Iterator[Found]:
+    def _joined(self, lang: str, found: Iterable[Found]) -> Iterator[Found]:
         """Terms with a gap whose parts were all found in order within one clause."""
         parts: dict[str, list[Found]] = {}
         for f in found:
@@ -174,45 +198,79 @@ def _not_countries(lang: str) -> tuple[str, ...]:
     return tuple(not_country_phrases(lang)) if lang in country_languages() else ()
 
 
-def _scan(automaton: Any, lang: str, index: int, sentence: Sentence,
-          forms: Sequence[str]) -> Iterator[Found]:
-    """Aho-Corasick over one sentence's forms joined by spaces, hits on token edges only."""
+_POSITION = operator.attrgetter("sentence", "first", "last")
+Mark = tuple[str, str, bool]  # what a hit records: kind, key, ambiguous
+Hits = dict[tuple[int, int, int], tuple[Mark, ...]]  # (first, last, slot) -> its marks
+
+
+def _scan(automaton: Any, lang: str, forms: Sequence[str], hits: Hits) -> None:
+    """Aho-Corasick over one sentence's forms joined by spaces, hits on token edges only,
+    added to ``hits`` by (first token, last token, automaton slot).
+
+    A token edge is a space or an end of the string, and a token's index the spaces before
+    it, when every form is a non-empty word without spaces (else :func:`_scan_offsets`)."""
     text = " ".join(forms)
+    if (text.count(" ") != len(forms) - 1 or "  " in text or text[:1] == " "
+            or text[-1:] == " "):
+        _scan_offsets(automaton, lang, forms, text, hits)
+        return
+    size = len(text)
+    for end_char, (length, slot, term, marks) in automaton.iter(text):
+        after = end_char + 1
+        if after != size and text[after] != " ":
+            continue
+        begin_char = after - length
+        last = text.count(" ", 0, end_char)
+        if begin_char == 0 or text[begin_char - 1] == " ":
+            first = text.count(" ", 0, begin_char)
+        elif text.count(" ", 0, begin_char) != last \
+                or not matches_compound(term, forms[last], lang):
+            continue  # inside a token and not a closed compound's head
+        else:
+            first = last
+        hits[first, last, slot] = marks
+
+
+def _scan_offsets(automaton: Any, lang: str, forms: Sequence[str], text: str,
+                  hits: Hits) -> None:
+    """:func:`_scan` for any forms (empty ones, or with spaces): token edges by offsets."""
     starts: dict[int, int] = {}
     ends: dict[int, int] = {}
-    owner: list[int] = []
     offset = 0
     for position, form in enumerate(forms):
         starts[offset] = position
-        ends[offset + len(form)] = position
-        owner.extend([position] * (len(form) + 1))
-        offset += len(form) + 1
-    for end_char, bucket in automaton.iter(text):
-        begin_char = end_char - len(" ".join(bucket[0].term)) + 1
+        offset += len(form)
+        ends[offset] = position
+        offset += 1
+    offsets: list[int] = []
+    for end_char, (length, slot, term, marks) in automaton.iter(text):
         last = ends.get(end_char + 1)
         if last is None:
             continue
+        begin_char = end_char - length + 1
         first = starts.get(begin_char)
-        if first is None:
-            first = owner[begin_char]
-            if not matches_compound(bucket[0].term, forms[first], lang) or first != last:
+        if first is None:  # inside a token: a closed compound's head, or nothing
+            offsets = offsets or list(starts)
+            owner = starts[offsets[bisect.bisect_right(offsets, begin_char) - 1]]
+            if owner != last or not matches_compound(term, forms[last], lang):
                 continue
-        tokens = sentence.tokens
-        for entry in bucket:
-            yield Found(entry.kind, entry.key, index, first, last, tokens[first].start,
-                        tokens[last].end, tokens[last].clause, entry.ambiguous)
+            first = last
+        hits[first, last, slot] = marks
 
 
 def _without_excluded(found: Iterable[Found]) -> list[Found]:
     """Hits inside an exclude phrase are dropped: a concept's own exclude phrases, and the
     phrases that hold a country name without naming the country ("Latin America")."""
     items = list(found)
-    excluded = [f for f in items if f.kind == EXCLUDE]
+    excluded: dict[int, list[Found]] = {}
+    for f in items:
+        if f.kind == EXCLUDE:
+            excluded.setdefault(f.sentence, []).append(f)
 
     def covered(f: Found, e: Found) -> bool:
         same_key = e.key == f.key if f.kind == CONCEPT else e.key == NOT_A_COUNTRY
-        return (same_key and e.sentence == f.sentence and e.first <= f.first
-                and f.last <= e.last)
+        return same_key and e.first <= f.first and f.last <= e.last
 
     return [f for f in items if f.kind != EXCLUDE
-            and not (f.kind in (CONCEPT, COUNTRY) and any(covered(f, e) for e in excluded))]
+            and not (f.kind in (CONCEPT, COUNTRY) and f.sentence in excluded
+                     and any(covered(f, e) for e in excluded[f.sentence]))]

@@ -17,7 +17,9 @@ of tokens):
 
 A capture keeps the committing country, not every country named nearby: of the countries
 that satisfy the leaf, those in a clause with another ingredient of the match, nearest to it.
-Rules whose terms do not occur in the article are not evaluated at all.
+The presearcher: each rule is indexed under the rarest of the concepts its top-level ``all``
+requires; an article only evaluates the rules all of whose required concepts it contains,
+and in sentence scope only the sentences holding them become units.
 """
 
 from __future__ import annotations
@@ -151,6 +153,8 @@ class Matcher:
         self.rules = rules.rules if include_disabled else rules.enabled
         self.lexicon = Lexicon({**rules.concepts, ANAPHOR: anaphor_concept()},
                                _keywords(self.rules))
+        self._required = [frozenset(_required(rule, rule.match)) for rule in self.rules]
+        self._index, self._unindexed = _presearch_index(self._required)
 
     def match(self, title: str, text: str, lang: str, *, feed_tags: Sequence[str] = (),
               feed_url: str | None = None) -> list[RuleMatch]:
@@ -160,13 +164,23 @@ class Matcher:
         found = self.lexicon.find(analysis)
         present = {(f.kind, f.key) for f in found}
         hits = []
-        for rule in self.rules:
-            if not _applies(rule, lang, feed_tags, feed_url) or not _may_fire(rule, present):
+        for index in self._candidates(present):
+            rule, required = self.rules[index], self._required[index]
+            if not _applies(rule, lang, feed_tags, feed_url) or not (
+                    required <= present if required else _may_fire(rule, present)):
                 continue
             hit = _evaluate(rule, analysis, found, len(title))
             if hit is not None:
                 hits.append(hit)
         return hits
+
+    def _candidates(self, present: set[tuple[str, str]]) -> list[int]:
+        """The rules that may fire, in rule order: those indexed under a key found, and
+        those with no required key."""
+        chosen = set(self._unindexed)
+        for key in present:
+            chosen.update(self._index.get(key, ()))
+        return sorted(chosen)
 
     def explain(self, title: str, text: str, lang: str) -> tuple[Analysis, list[Found]]:
         """The analysis and every term found, for ``newsmon rules explain``."""
@@ -199,6 +213,36 @@ def _applies(rule: RuleSpec, lang: str, tags: Sequence[str], url: str | None) ->
     return not (rule.feeds.urls and url not in rule.feeds.urls)
 
 
+def _presearch_index(required: Sequence[frozenset[tuple[str, str]]]
+                     ) -> tuple[dict[tuple[str, str], list[int]], list[int]]:
+    """Each rule under the one required key the fewest rules share (the most specific), and
+    the rules without a required key, which every article evaluates."""
+    sharing: dict[tuple[str, str], int] = {}
+    for keys in required:
+        for key in keys:
+            sharing[key] = sharing.get(key, 0) + 1
+    index: dict[tuple[str, str], list[int]] = {}
+    unindexed = []
+    for position, keys in enumerate(required):
+        if keys:
+            index.setdefault(min(sorted(keys), key=sharing.__getitem__), []).append(position)
+        else:
+            unindexed.append(position)
+    return index, unindexed
+
+
+def _required(rule: RuleSpec, node: MatchNode) -> set[tuple[str, str]]:
+    """Keys the article must hold for the rule to fire: the concept and keyword leaves that
+    ``all`` nodes from the root require (``any``, ``not``, entities and regexes: none)."""
+    if isinstance(node, AllNode):
+        return set().union(*(_required(rule, child) for child in node.children))
+    if isinstance(node, ConceptLeaf):
+        return {(CONCEPT, node.concept)}
+    if isinstance(node, KeywordsLeaf):
+        return {(KEYWORD, keyword_key(rule, node))}
+    return set()
+
+
 def _may_fire(rule: RuleSpec, present: set[tuple[str, str]]) -> bool:
     """The presearcher: a rule none of whose positive term leaves occur cannot fire
     (regex leaves are not indexed, so a rule with one is always evaluated)."""
@@ -227,10 +271,39 @@ def _veto_clauses(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],
 
 def _units(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],
            title_end: int) -> Iterable[_Unit]:
-    vetoed = _veto_clauses(rule, analysis, found, title_end)
-    for unit in _raw_units(rule, analysis, found, title_end):
+    """The rule's units that may hold it: in sentence scope, only the sentences holding
+    every key that the root's ``all`` needs in the unit itself (leaves without context)."""
+    vetoed: frozenset[tuple[int, int]] | None = None
+    units = (_sentence_units(rule, analysis, found, title_end) if rule.scope.unit == "sentence"
+             else _raw_units(rule, analysis, found, title_end))
+    for unit in units:
+        if vetoed is None:
+            vetoed = _veto_clauses(rule, analysis, found, title_end)
         unit.vetoed = vetoed
         yield unit
+
+
+def _sentence_units(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],
+                    title_end: int) -> Iterable[_Unit]:
+    needed = _in_unit(rule, rule.match)
+    by_sentence: dict[int, list[Found]] = {}
+    for f in found:
+        by_sentence.setdefault(f.sentence, []).append(f)
+    for i, sentence in enumerate(analysis.sentences):
+        items = by_sentence.get(i, [])
+        if not _in_fields(rule, sentence.start, title_end) or (
+                needed and not needed <= {(f.kind, f.key) for f in items}):
+            continue
+        yield _Unit((i,), items)
+
+
+def _in_unit(rule: RuleSpec, node: MatchNode) -> set[tuple[str, str]]:
+    """Keys a unit must hold: required leaves (see _required) that have no context."""
+    if isinstance(node, AllNode):
+        return set().union(*(_in_unit(rule, child) for child in node.children))
+    if getattr(node, "context", None) is not None:
+        return set()
+    return _required(rule, node)
 
 
 def _raw_units(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],
