@@ -35,6 +35,8 @@ demo: $(STAMP_RUN)
 bench: $(STAMP_TEST)
 	$(BIN)/python bench/poll.py
 	$(BIN)/python bench/language.py
+	$(BIN)/python bench/text.py
+	$(BIN)/python bench/match.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
