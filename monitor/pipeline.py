@@ -80,11 +80,11 @@ class Pipeline:
         return results
 
     async def refresh(self, feed: Feed,
-                      unchanged: list[tuple[int, dict[str, Any]]] | None = None) -> PollResult:
+                      unchanged: list[tuple[int, dict[str, Any]]]) -> PollResult:
         """Miniflux's RefreshFeed: fetch, parse, process new entries, update the feed row.
 
         A feed with nothing new (304, or the same body) has its row update appended to
-        ``unchanged`` for the caller to write in one batch; without a list it is written now.
+        ``unchanged`` for the caller to write in one batch (a moved feed is written now).
         """
         try:
             fetched = await self.fetcher.fetch(
@@ -92,7 +92,7 @@ class Pipeline:
             same_body = feed.body_hash is not None and fetched.body_hash == feed.body_hash
             if fetched.not_modified or same_body:
                 values = self._feed_values(feed, fetched, None)
-                if unchanged is not None and fetched.permanent_url is None:
+                if fetched.permanent_url is None:
                     unchanged.append((feed.id, values))
                 else:
                     await self.store.run(self._save, feed.id, fetched.permanent_url, values,

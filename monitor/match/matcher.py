@@ -159,9 +159,7 @@ class Matcher:
     def match(self, title: str, text: str, lang: str, *, feed_tags: Sequence[str] = (),
               feed_url: str | None = None) -> list[RuleMatch]:
         title = title.strip()
-        body = f"{title}\n\n{text}" if title else text
-        analysis = analyse(body, lang)
-        found = self.lexicon.find(analysis)
+        analysis, found = self.explain(title, text, lang)
         present = {(f.kind, f.key) for f in found}
         hits = []
         for index in self._candidates(present):
