@@ -32,12 +32,15 @@ as with a real rule set, and a topic is as rare in a language of 3 articles as i
 Phases, for each N, all in one run:
 
   load          load_rules + Matcher(...) on the folder
-  build         each language's automaton at first use, with the word caches emptied first
+  build         each language's automata (lexicon and presearch) at first use, with the word
+                caches emptied first
                 (simplemma's dictionaries are loaded once before anything is timed, and
                 reported apart: analyse() needs them whatever the rules)
   stream        Matcher.match() on every article, word caches warm (an untimed pass of
-                analyse() first, as a daemon sees the same words day after day); split into
-                analyse(), Lexicon.find() and the rest (presearch and rule evaluation)
+                analyse() and the presearch first, as a daemon sees the same words day after
+                day); split into the presearch pass, analyse() and Lexicon.find() (on the
+                articles the presearch lets through, share shown) and the rest (rule
+                evaluation)
   naive         every rule as regexes: per concept and language one alternation of folded
                 terms, and one alternation of the language's folded country names, searched
                 sentence by sentence in the folded text (split on .!?。 and line breaks), all
@@ -79,6 +82,7 @@ from monitor.match import text  # noqa: E402
 from monitor.match.countries import country_terms  # noqa: E402
 from monitor.match.countries import languages as country_languages  # noqa: E402
 from monitor.match.matcher import Matcher  # noqa: E402
+from monitor.match.presearch import Scan  # noqa: E402
 from monitor.match.rules import load_rules  # noqa: E402
 
 TARGET_ARTICLES_PER_S = 1000  # with 100 rules, one core
@@ -235,21 +239,33 @@ def write_rules(folder: Path, count: int, vocab: Vocabulary, terms: int, seed: i
 
 @dataclass
 class Split:
-    """Seconds spent in analyse() and Lexicon.find(), and rules evaluated, during a pass."""
+    """Seconds spent in the presearch pass, analyse() and Lexicon.find(), and rules
+    evaluated and articles analysed, during a pass."""
 
+    presearch: float = 0.0
+    analysed: int = 0
     analyse: float = 0.0
     find: float = 0.0
     evaluated: int = 0
 
 
 def instrument(matcher: Matcher, split: Split) -> Callable[[], None]:
-    """Time analyse() and find() inside Matcher.match and count evaluated rules; returns the
-    undo. The wrappers cost about a microsecond a call."""
+    """Time the presearch pass, analyse() and find() inside Matcher.match and count evaluated
+    rules; returns the undo. The wrappers cost about a microsecond a call."""
     analyse, find, evaluate = matcher_module.analyse, matcher.lexicon.find, \
         matcher_module._evaluate
+    scan = matcher.presearch.scan
+
+    def timed_scan(body: str, lang: str, title_end: int = 0) -> Scan:
+        started = time.perf_counter()
+        try:
+            return scan(body, lang, title_end)
+        finally:
+            split.presearch += time.perf_counter() - started
 
     def timed_analyse(body: str, lang: str) -> text.Analysis:
         started = time.perf_counter()
+        split.analysed += 1
         try:
             return analyse(body, lang)
         finally:
@@ -267,6 +283,7 @@ def instrument(matcher: Matcher, split: Split) -> Callable[[], None]:
         return evaluate(*args)
 
     matcher_module.analyse = timed_analyse  # type: ignore[assignment]
+    matcher.presearch.scan = timed_scan  # type: ignore[method-assign]
     matcher.lexicon.find = timed_find  # type: ignore[method-assign]
     matcher_module._evaluate = counted_evaluate  # type: ignore[assignment]
 
@@ -274,13 +291,14 @@ def instrument(matcher: Matcher, split: Split) -> Callable[[], None]:
         matcher_module.analyse = analyse
         matcher_module._evaluate = evaluate
         del matcher.lexicon.find
+        del matcher.presearch.scan
 
     return undo
 
 
 def clear_word_caches() -> None:
-    text._word_forms.cache_clear()
-    for name in ("_phrase_keys",):  # the lexicon's term cache, where it has one
+    text.word_forms.cache_clear()
+    for name in ("phrase_forms",):  # the lexicon's term cache, where it has one
         cached = getattr(lexicon_module, name, None)
         if cached is not None:
             cached.cache_clear()
@@ -310,9 +328,12 @@ def run_matcher(folder: Path, count: int, articles: Sequence[Article],
     for lang in langs:
         started = time.perf_counter()
         matcher.lexicon.automaton(lang)
+        matcher.presearch.automaton(lang)
         builds[lang] = time.perf_counter() - started
-    for article in {id(a): a for a in articles}.values():  # warm the word cache, untimed
-        text.analyse(f"{article.title}\n\n{article.text}", article.lang)
+    for article in {id(a): a for a in articles}.values():  # warm the word caches, untimed
+        body = f"{article.title}\n\n{article.text}"
+        text.analyse(body, article.lang)
+        matcher.presearch.scan(body, article.lang)
     split = Split()
     undo = instrument(matcher, split)
     gc.collect()
@@ -432,18 +453,20 @@ def stream_table(runs: Sequence[Run], naive: dict[int, tuple[float, float, int, 
     rows = []
     for run in runs:
         per = 1e3 / run.articles
-        rest = run.seconds - run.split.analyse - run.split.find
+        rest = run.seconds - run.split.presearch - run.split.analyse - run.split.find
         naive_seconds, _, sampled, naive_hits = naive[run.rules]
         label = "" if sampled == run.articles else f" (sample {sampled})"
         rows.append([
             run.rules, f"{run.seconds:.2f}", f"{run.articles / run.seconds:,.0f}",
             f"{run.articles / run.seconds * run.words / run.articles / WORDS_PER_ARTICLE:,.0f}",
+            f"{run.split.presearch * per:.2f}", f"{run.split.analysed / run.articles:.0%}",
             f"{run.split.analyse * per:.2f}", f"{run.split.find * per:.2f}", f"{rest * per:.2f}",
             f"{run.split.evaluated / run.articles:.1f}", run.hits, run.articles_hit,
             f"{naive_seconds:.2f}{label}", f"{run.articles / naive_seconds:,.0f}", naive_hits,
             f"{naive_seconds / run.seconds:.1f}x",
         ])
-    headers = ["rules", "seconds", "articles/s", "at 400 words", "analyse ms/art",
+    headers = ["rules", "seconds", "articles/s", "at 400 words", "presearch ms/art",
+               "analysed", "analyse ms/art",
                "find ms/art", "rules ms/art", "rules evaluated/art", "hits", "articles hit",
                "naive seconds", "naive articles/s", "naive hits", "speed-up"]
     return tabulate(rows, headers, tablefmt="github", disable_numparse=True)
@@ -485,9 +508,12 @@ def summary(runs: Sequence[Run]) -> Iterator[str]:
                f"{verdict(rate >= TARGET_ARTICLES_PER_S)} as measured, "
                f"{verdict(scaled >= TARGET_ARTICLES_PER_S)} scaled)")
     for run in runs:
-        yield (f"{run.rules} rules: analyse() alone would allow "
-               f"{run.articles / run.split.analyse:,.0f} articles/s, analyse() + find() "
-               f"{run.articles / (run.split.analyse + run.split.find):,.0f}")
+        full = run.split.analyse + run.split.find
+        yield (f"{run.rules} rules: {run.split.analysed / run.articles:.0%} of the articles "
+               f"passed the presearch and were analysed; the presearch pass alone would allow "
+               f"{run.articles / run.split.presearch:,.0f} articles/s"
+               + (f", analyse() + find() on those {run.split.analysed / full:,.0f}/s"
+                  if full else ""))
     low, high = min(by_rules), max(by_rules)
     if low != high:
         ratio = by_rules[high].seconds / by_rules[low].seconds

@@ -1,4 +1,4 @@
-"""Benchmark of the text analysis layer (monitor/match/text.py): analyse() on real news.
+"""Benchmark of the text analysis layer (monitor/match/text/): analyse() on real news.
 
 Plain script, no pytest. Run from the repository root:
 
@@ -47,7 +47,7 @@ def main() -> None:
     for lang in languages:
         text.analyse("a", lang)
     load = time.perf_counter() - started
-    text._word_forms.cache_clear()
+    text.word_forms.cache_clear()
 
     rows = []
     for number in range(1, args.passes + 1):

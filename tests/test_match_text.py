@@ -1,5 +1,5 @@
 """The text analysis layer of the matcher: folding, tokens and offsets, lemmas, compounds,
-sentences, paragraphs and clauses (monitor/match/text.py)."""
+sentences, paragraphs and clauses (monitor/match/text/)."""
 
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ A term is ``ambiguous`` when it also reads as something else (English "Chad", Tu
 a text two countries share such as "Congo"): the matcher should ask for stronger evidence.
 
 The data lives in ``monitor/match/data/countries/`` (its README says where each list comes
-from). Everything is read on first use and cached; a bad entry raises :class:`RuleError` naming
-``file:line:col``.
+from); :mod:`monitor.match.countrydata` reads and checks it. Everything is read on first use
+and cached; a bad entry raises :class:`RuleError` naming ``file:line:col``.
 """
 
 from __future__ import annotations
@@ -29,28 +29,39 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from importlib import metadata, resources
 from pathlib import Path
 
 import babel
 import pycountry
-import yaml
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 
 from monitor.errors import RuleError
+from monitor.match.countrydata import (
+    EXTRA_CODES,
+    STATUSES,
+    Capital,
+    CountriesFile,
+    LanguageData,
+    bare,
+    fold,
+    is_country_code,
+    read_capitals_file,
+    read_countries_file,
+    read_language_file,
+)
+
+__all__ = [
+    "EXTRA_CODES", "KINDS", "STATUSES", "Capital", "CountriesFile", "CountryTerm",
+    "LanguageData", "country_name", "country_status", "country_terms", "data_files",
+    "data_fingerprint", "is_country_code", "languages", "not_country_phrases",
+    "read_capitals_file", "read_countries_file", "read_language_file",
+]
 
 KINDS = ("name", "adjective", "capital", "metonym")
-STATUSES = ("un-member", "observer", "partially-recognised", "territory")
-EXTRA_CODES = frozenset({"XK"})  # Kosovo: user-assigned in ISO 3166, used by CLDR and the EU
-
-_CURATED_KINDS = {"names": "name", "adjectives": "adjective",
-                  "capitals": "capital", "metonyms": "metonym"}
-_LANGUAGE_KEYS = frozenset({"language", "script", "cldr", "iso3166", "expand",
-                            "ambiguous", "drop", "not_countries", *_CURATED_KINDS})
 _NOT_IN_TEXT = re.compile("[\u0301\u00ad]")  # stress accents (Russian catalogues), soft hyphens
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -65,36 +76,6 @@ class CountryTerm:
     ambiguous: bool = False
 
 
-@dataclass(frozen=True)
-class LanguageData:
-    """What one ``<lang>.yaml`` file says."""
-
-    lang: str
-    script: str
-    cldr: tuple[str, ...]
-    iso3166: tuple[str, ...]
-    expand: dict[str, str] = field(default_factory=dict)
-    curated: tuple[tuple[str, str, str], ...] = ()  # (kind, code, text)
-    ambiguous: frozenset[str] = frozenset()  # folded texts
-    drop: frozenset[str] = frozenset()  # folded texts
-    not_countries: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Capital:
-    english: str
-    zone: str | None
-
-
-@dataclass(frozen=True)
-class CountriesFile:
-    """What ``countries.yaml`` says about the codes themselves."""
-
-    status: dict[str, str]
-    ambiguous_names: frozenset[str]
-    ambiguous_capitals: frozenset[str]
-
-
 # -- public API ---------------------------------------------------------------------------
 
 
@@ -102,11 +83,6 @@ class CountriesFile:
 def languages() -> tuple[str, ...]:
     """The languages that have a country data file."""
     return tuple(sorted(p.stem for p in _data_dir().glob("*.yaml") if len(p.stem) == 2))
-
-
-def is_country_code(code: str) -> bool:
-    """Whether ``code`` is an ISO 3166-1 alpha-2 code (or XK), in upper case."""
-    return code in _known_codes()
 
 
 def country_status(code: str) -> str:
@@ -206,9 +182,9 @@ def _name_terms(code: str, raw: str, data: LanguageData, source: str) -> Iterato
 def _alternatives(names: list[NameTerm]) -> Iterator[CountryTerm]:
     """Parenthesised alternatives that do not name another country: "Burma" stays, but not
     "Великобритания" from "Виргинские о-ва (Великобритания)"."""
-    owner = {_fold(term.text): term.code for term, alternative in names if not alternative}
+    owner = {fold(term.text): term.code for term, alternative in names if not alternative}
     for term, alternative in names:
-        if alternative and owner.get(_fold(term.text), term.code) == term.code:
+        if alternative and owner.get(fold(term.text), term.code) == term.code:
             yield term
 
 
@@ -262,7 +238,7 @@ def _deduplicate(terms: Iterable[CountryTerm], drop: frozenset[str]) -> list[Cou
     """One term per (code, text): the first kind of KINDS wins, then the first source."""
     best: dict[tuple[str, str], CountryTerm] = {}
     for term in terms:
-        key = (term.code, _fold(term.text))
+        key = (term.code, fold(term.text))
         if key[1] in drop:
             continue
         kept = best.get(key)
@@ -277,10 +253,10 @@ def _flag_ambiguous(terms: list[CountryTerm], data: LanguageData) -> Iterator[Co
     lists."""
     codes_of: dict[str, set[str]] = {}
     for term in terms:
-        codes_of.setdefault(_bare(term.text), set()).add(term.code)
+        codes_of.setdefault(bare(term.text), set()).add(term.code)
     shaky = _countries_file()
     for term in terms:
-        folded = _bare(term.text)
+        folded = bare(term.text)
         if (
             folded in data.ambiguous
             or len(codes_of[folded]) > 1
@@ -292,22 +268,7 @@ def _flag_ambiguous(terms: list[CountryTerm], data: LanguageData) -> Iterator[Co
             yield term
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFC", text).casefold()
-
-
-def _bare(text: str) -> str:
-    """Case, accents and vowel marks folded, as a matcher may fold them."""
-    decomposed = unicodedata.normalize("NFD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
 # -- packages: Babel, pycountry -----------------------------------------------------------
-
-
-@functools.cache
-def _known_codes() -> frozenset[str]:
-    return frozenset(country.alpha_2 for country in pycountry.countries) | EXTRA_CODES
 
 
 @functools.cache
@@ -394,165 +355,3 @@ def _countries_file() -> CountriesFile:
 
 def _status() -> dict[str, str]:
     return _countries_file().status
-
-
-def read_language_file(path: Path) -> LanguageData:
-    """Read and check one ``<lang>.yaml``; every problem is reported at once."""
-    reader = _FileReader(path)
-    top = dict(reader.fields(reader.root, _LANGUAGE_KEYS))
-    lang = reader.string(top["language"]) if "language" in top else path.stem
-    if lang != path.stem:
-        reader.problem(top["language"], f"language '{lang}' but the file is {path.name}")
-    curated = [
-        (kind, code, text)
-        for key, kind in _CURATED_KINDS.items() if key in top
-        for code, texts in reader.codes(top[key])
-        for text in texts
-    ]
-    data = LanguageData(
-        lang=lang,
-        script=reader.string(top["script"]) if "script" in top else "Latn",
-        cldr=tuple(reader.strings(top["cldr"])) if "cldr" in top else (lang,),
-        iso3166=tuple(reader.strings(top["iso3166"])) if "iso3166" in top else (),
-        expand=reader.string_map(top["expand"]) if "expand" in top else {},
-        curated=tuple(curated),
-        ambiguous=frozenset(map(_bare, reader.strings(top["ambiguous"])))
-        if "ambiguous" in top else frozenset(),
-        drop=_folded(reader.strings(top["drop"])) if "drop" in top else frozenset(),
-        not_countries=tuple(reader.strings(top["not_countries"])) if "not_countries" in top else (),
-    )
-    reader.finish()
-    return data
-
-
-def read_capitals_file(path: Path) -> dict[str, Capital]:
-    """Read the generated ``capitals.yaml``: code -> {capital, zone}."""
-    reader = _FileReader(path)
-    capitals: dict[str, Capital] = {}
-    for code_node, value in reader.pairs(reader.root):
-        code = reader.code(code_node)
-        entry = dict(reader.fields(value, frozenset({"capital", "zone"})))
-        if code and "capital" in entry:
-            zone = reader.string(entry["zone"]) if "zone" in entry else None
-            capitals[code] = Capital(reader.string(entry["capital"]), zone)
-    reader.finish()
-    return capitals
-
-
-def read_countries_file(path: Path) -> CountriesFile:
-    """Read ``countries.yaml``: the status of codes that are not UN members, and the codes
-    whose names or capital's name are also common words (Réunion, Jersey; Victoria, Male)."""
-    reader = _FileReader(path)
-    keys = frozenset({"status", "ambiguous_names", "ambiguous_capitals"})
-    top = dict(reader.fields(reader.root, keys))
-    status: dict[str, str] = {}
-    for status_node, codes in reader.pairs(top["status"]) if "status" in top else []:
-        name = reader.string(status_node)
-        if name not in STATUSES:
-            reader.problem(status_node, f"unknown status '{name}' (one of {', '.join(STATUSES)})")
-        status.update((code, name) for code in reader.code_list(codes))
-    names = reader.code_list(top["ambiguous_names"]) if "ambiguous_names" in top else []
-    capitals = reader.code_list(top["ambiguous_capitals"]) if "ambiguous_capitals" in top else []
-    reader.finish()
-    return CountriesFile(status, frozenset(names), frozenset(capitals))
-
-
-def _folded(texts: Iterable[str]) -> frozenset[str]:
-    return frozenset(_fold(text) for text in texts)
-
-
-class _FileReader:
-    """Walks a YAML document's nodes, so that each problem can name its line and column."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.problems: list[str] = []
-        try:
-            root = yaml.compose(path.read_text("utf-8"), Loader=_Loader)
-        except (OSError, yaml.YAMLError) as exc:
-            raise RuleError(f"{_display(path)}: {exc}", "rule.country_data") from exc
-        self.root: yaml.Node = root if root is not None else yaml.MappingNode(
-            "tag:yaml.org,2002:map", []
-        )
-
-    def problem(self, node: yaml.Node, message: str) -> None:
-        mark = node.start_mark
-        self.problems.append(f"{_display(self.path)}:{mark.line + 1}:{mark.column + 1}: {message}")
-
-    def finish(self) -> None:
-        if self.problems:
-            raise RuleError("\n".join(self.problems), "rule.country_data")
-
-    def pairs(self, node: yaml.Node) -> list[tuple[yaml.Node, yaml.Node]]:
-        if isinstance(node, yaml.MappingNode):
-            return list(node.value)
-        self.problem(node, "expected a mapping")
-        return []
-
-    def fields(self, node: yaml.Node, allowed: frozenset[str]) -> Iterator[tuple[str, yaml.Node]]:
-        seen: set[str] = set()
-        for key_node, value in self.pairs(node):
-            key = self.string(key_node)
-            if key in seen:
-                self.problem(key_node, f"duplicate key '{key}'")
-            elif key in allowed:
-                seen.add(key)
-                yield key, value
-            else:
-                self.problem(key_node, f"unknown key '{key}' (one of {', '.join(sorted(allowed))})")
-
-    def string(self, node: yaml.Node) -> str:
-        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
-            return str(node.value)
-        self.problem(node, f"expected a string, got {_describe(node)} (quote it)")
-        return ""
-
-    def strings(self, node: yaml.Node) -> list[str]:
-        if isinstance(node, yaml.SequenceNode):
-            return [text for item in node.value if (text := self.string(item))]
-        text = self.string(node)
-        return [text] if text else []
-
-    def string_map(self, node: yaml.Node) -> dict[str, str]:
-        return {self.string(key): self.string(value) for key, value in self.pairs(node)}
-
-    def code(self, node: yaml.Node) -> str | None:
-        """A country code: a quoted two-letter upper-case string known to ISO 3166 (or XK)."""
-        is_str = isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str"
-        if not is_str:
-            hint = " (the Norway problem: write \"NO\")" if _describe(node) == "false" else ""
-            self.problem(node, f"country code must be a quoted string, got {_describe(node)}{hint}")
-        elif isinstance(node, yaml.ScalarNode) and node.style not in ("'", '"'):
-            self.problem(node, f"country code {node.value} must be quoted: \"{node.value}\"")
-        elif not is_country_code(str(node.value)):
-            self.problem(node, f"unknown country code '{node.value}'")
-        else:
-            return str(node.value)
-        return None
-
-    def code_list(self, node: yaml.Node) -> list[str]:
-        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
-        return [code for item in items if (code := self.code(item))]
-
-    def codes(self, node: yaml.Node) -> Iterator[tuple[str, list[str]]]:
-        for code_node, texts in self.pairs(node):
-            code = self.code(code_node)
-            forms = self.strings(texts)
-            if code:
-                yield code, forms
-
-
-def _describe(node: yaml.Node) -> str:
-    if isinstance(node, yaml.ScalarNode):
-        if node.tag == "tag:yaml.org,2002:bool":
-            return "true" if node.value.lower() in ("y", "yes", "true", "on") else "false"
-        return f"{node.tag.rsplit(':', 1)[-1]} {node.value!r}"
-    return "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
-
-
-def _display(path: Path) -> str:
-    """The path relative to the working directory when it is below it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

@@ -32,7 +32,6 @@ from monitor.match.lexicon import Found
 from monitor.match.matcher import Matcher, RuleMatch
 from monitor.match.rules import (
     AllNode,
-    AnyNode,
     ConceptLeaf,
     EntityLeaf,
     KeywordsLeaf,
@@ -42,8 +41,10 @@ from monitor.match.rules import (
     RuleLoadError,
     RuleSet,
     RuleSpec,
+    leaves,
     load_rule_file,
     load_rules,
+    required,
     rule_files,
 )
 from monitor.match.text import Analysis
@@ -122,26 +123,8 @@ def count_files(paths: Sequence[Path]) -> tuple[int, int]:
 
 def capture_name(rule: RuleSpec) -> str | None:
     """The rule's first capture name, in the order the match tree is written."""
-    return next((leaf.capture for leaf in leaves(rule.match)
+    return next((leaf.capture for leaf in leaves(rule.match, into_not=False)
                  if isinstance(leaf, EntityLeaf) and leaf.capture), None)
-
-
-def leaves(*nodes: MatchNode) -> Iterable[MatchNode]:
-    """The leaves of match trees, and each ``not`` as a whole."""
-    for node in nodes:
-        if isinstance(node, AllNode | AnyNode):
-            yield from leaves(*node.children)
-        else:
-            yield node
-
-
-def required(node: MatchNode) -> Iterable[MatchNode]:
-    """The leaves the tree cannot hold without: reached from the root through ``all`` only."""
-    if isinstance(node, AllNode):
-        for child in node.children:
-            yield from required(child)
-    elif not isinstance(node, AnyNode | NotNode):
-        yield node
 
 
 # -- rule tests ------------------------------------------------------------------------------
@@ -397,7 +380,8 @@ def explain(rules: RuleSet, title: str, text: str, lang: str) -> Explanation:
     hit = next((h for h in engine.match(title, text, lang) if h.rule_id == rule.id), None)
     trace = Explanation(
         rule, analysis, title_end, tuple(found),
-        tuple((leaf_label(rule, n), terms(n, everywhere)) for n in leaves(rule.match)),
+        tuple((leaf_label(rule, n), terms(n, everywhere))
+              for n in leaves(rule.match, into_not=False)),
         tuple((leaf_label(rule, n), terms(n, everywhere)) for n in rule.unless),
         tuple(units), hit, ())
     return replace(trace, why_not=() if hit else _why_not(trace, lang))

@@ -60,7 +60,7 @@ class Found:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _phrase_keys(phrase: str, lang: str) -> tuple[tuple[str, ...], ...]:
+def phrase_forms(phrase: str, lang: str) -> tuple[tuple[str, ...], ...]:
     """The forms a phrase is indexed by: its lemmas (what
     :func:`monitor.match.text.lemmas_of_phrase` gives) and its folded words, from one
     analysis. Cached: every automaton of a language indexes the same ~1,000 country terms,
@@ -116,10 +116,10 @@ class Lexicon:
             if len(parts) > 1 and all(parts):
                 self._gapped.setdefault(lang, []).append((kind, key, phrase, len(parts)))
                 for index, part in enumerate(parts):
-                    for form in _phrase_keys(part, lang):
+                    for form in phrase_forms(part, lang):
                         add(Entry(PART, _part_key(kind, key, phrase, index), form))
                 continue
-            for form in _phrase_keys(phrase, lang):
+            for form in phrase_forms(phrase, lang):
                 add(Entry(kind, key, form, ambiguous))
         automaton = ahocorasick.Automaton()
         for slot, (text, bucket) in enumerate(table.items()):

@@ -17,16 +17,16 @@ of tokens):
 
 A capture keeps the committing country, not every country named nearby: of the countries
 that satisfy the leaf, those in a clause with another ingredient of the match, nearest to it.
-The presearcher: each rule is indexed under the rarest of the concepts its top-level ``all``
-requires; an article only evaluates the rules all of whose required concepts it contains,
-and in sentence scope only the sentences holding them become units.
+The presearcher (:mod:`monitor.match.presearch`) first asks which rules may fire at all, in
+one cheap pass over the article's words; the article is analysed only when some may. Of
+those, a rule is evaluated only when the terms found hold every concept it requires, and in
+sentence scope only the sentences holding them become units.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -34,6 +34,7 @@ from pathlib import Path
 
 from monitor.match.concepts import ConceptSpec
 from monitor.match.lexicon import CONCEPT, COUNTRY, KEYWORD, Found, Lexicon
+from monitor.match.presearch import Presearcher
 from monitor.match.rules import (
     AllNode,
     AnyNode,
@@ -46,6 +47,9 @@ from monitor.match.rules import (
     RegexLeaf,
     RuleSet,
     RuleSpec,
+    keyword_key,
+    leaves,
+    required,
 )
 from monitor.match.text import Analysis, analyse
 
@@ -123,27 +127,13 @@ class _Result:
     captures: dict[str, list[Found]] = field(default_factory=dict)
 
 
-def keyword_key(rule: RuleSpec, leaf: KeywordsLeaf) -> str:
-    return f"{rule.id}#{zlib.crc32(chr(31).join(leaf.keywords).encode()):08x}"
-
-
 def _keywords(rules: Iterable[RuleSpec]) -> dict[str, tuple[str, ...]]:
     found: dict[str, tuple[str, ...]] = {}
     for rule in rules:
-        for leaf in _leaves(rule.match, *rule.unless):
+        for leaf in leaves(rule.match, *rule.unless):
             if isinstance(leaf, KeywordsLeaf):
                 found[keyword_key(rule, leaf)] = leaf.keywords
     return found
-
-
-def _leaves(*nodes: MatchNode) -> Iterable[MatchNode]:
-    for node in nodes:
-        if isinstance(node, AllNode | AnyNode):
-            yield from _leaves(*node.children)
-        elif isinstance(node, NotNode):
-            yield from _leaves(node.child)
-        else:
-            yield node
 
 
 class Matcher:
@@ -153,32 +143,26 @@ class Matcher:
         self.rules = rules.rules if include_disabled else rules.enabled
         self.lexicon = Lexicon({**rules.concepts, ANAPHOR: anaphor_concept()},
                                _keywords(self.rules))
-        self._required = [frozenset(_required(rule, rule.match)) for rule in self.rules]
-        self._index, self._unindexed = _presearch_index(self._required)
+        self.presearch = Presearcher(self.rules, self.lexicon)
 
     def match(self, title: str, text: str, lang: str, *, feed_tags: Sequence[str] = (),
               feed_url: str | None = None) -> list[RuleMatch]:
+        """Every rule firing on the article; the article is analysed only when the
+        presearcher says some rule may fire."""
         title = title.strip()
+        body = f"{title}\n\n{text}" if title else text
+        maybe = [index for index in self.presearch.candidates(
+                     self.presearch.scan(body, lang, len(title)))
+                 if _applies(self.rules[index], lang, feed_tags, feed_url)]
+        if not maybe:
+            return []
         analysis, found = self.explain(title, text, lang)
-        present = {(f.kind, f.key) for f in found}
         hits = []
-        for index in self._candidates(present):
-            rule, required = self.rules[index], self._required[index]
-            if not _applies(rule, lang, feed_tags, feed_url) or not (
-                    required <= present if required else _may_fire(rule, present)):
-                continue
-            hit = _evaluate(rule, analysis, found, len(title))
+        for index in maybe:
+            hit = _evaluate(self.rules[index], analysis, found, len(title))
             if hit is not None:
                 hits.append(hit)
         return hits
-
-    def _candidates(self, present: set[tuple[str, str]]) -> list[int]:
-        """The rules that may fire, in rule order: those indexed under a key found, and
-        those with no required key."""
-        chosen = set(self._unindexed)
-        for key in present:
-            chosen.update(self._index.get(key, ()))
-        return sorted(chosen)
 
     def explain(self, title: str, text: str, lang: str) -> tuple[Analysis, list[Found]]:
         """The analysis and every term found, for ``newsmon rules explain``."""
@@ -198,7 +182,7 @@ def _entity_data(lang: str) -> str:
 def _version(rule: RuleSpec, lang: str) -> str:
     """The rule's version (its file and concepts) with the entity data it used in ``lang``:
     a hit says exactly what produced it."""
-    if not any(isinstance(leaf, EntityLeaf) for leaf in _leaves(rule.match, *rule.unless)):
+    if not any(isinstance(leaf, EntityLeaf) for leaf in leaves(rule.match, *rule.unless)):
         return rule.version
     return hashlib.sha256(f"{rule.version}:{_entity_data(lang)}".encode()).hexdigest()
 
@@ -209,50 +193,6 @@ def _applies(rule: RuleSpec, lang: str, tags: Sequence[str], url: str | None) ->
     if rule.feeds.tags and not set(rule.feeds.tags) & set(tags):
         return False
     return not (rule.feeds.urls and url not in rule.feeds.urls)
-
-
-def _presearch_index(required: Sequence[frozenset[tuple[str, str]]]
-                     ) -> tuple[dict[tuple[str, str], list[int]], list[int]]:
-    """Each rule under the one required key the fewest rules share (the most specific), and
-    the rules without a required key, which every article evaluates."""
-    sharing: dict[tuple[str, str], int] = {}
-    for keys in required:
-        for key in keys:
-            sharing[key] = sharing.get(key, 0) + 1
-    index: dict[tuple[str, str], list[int]] = {}
-    unindexed = []
-    for position, keys in enumerate(required):
-        if keys:
-            index.setdefault(min(sorted(keys), key=sharing.__getitem__), []).append(position)
-        else:
-            unindexed.append(position)
-    return index, unindexed
-
-
-def _required(rule: RuleSpec, node: MatchNode) -> set[tuple[str, str]]:
-    """Keys the article must hold for the rule to fire: the concept and keyword leaves that
-    ``all`` nodes from the root require (``any``, ``not``, entities and regexes: none)."""
-    if isinstance(node, AllNode):
-        return set().union(*(_required(rule, child) for child in node.children))
-    if isinstance(node, ConceptLeaf):
-        return {(CONCEPT, node.concept)}
-    if isinstance(node, KeywordsLeaf):
-        return {(KEYWORD, keyword_key(rule, node))}
-    return set()
-
-
-def _may_fire(rule: RuleSpec, present: set[tuple[str, str]]) -> bool:
-    """The presearcher: a rule none of whose positive term leaves occur cannot fire
-    (regex leaves are not indexed, so a rule with one is always evaluated)."""
-    keys = set()
-    for leaf in _leaves(rule.match):
-        if isinstance(leaf, RegexLeaf):
-            return True
-        if isinstance(leaf, ConceptLeaf):
-            keys.add((CONCEPT, leaf.concept))
-        elif isinstance(leaf, KeywordsLeaf):
-            keys.add((KEYWORD, keyword_key(rule, leaf)))
-    return not keys or bool(keys & present)
 
 
 def _veto_clauses(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],
@@ -283,7 +223,7 @@ def _units(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],
 
 def _sentence_units(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],
                     title_end: int) -> Iterable[_Unit]:
-    needed = _in_unit(rule, rule.match)
+    needed = _in_unit(rule)
     by_sentence: dict[int, list[Found]] = {}
     for f in found:
         by_sentence.setdefault(f.sentence, []).append(f)
@@ -295,13 +235,15 @@ def _sentence_units(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],
         yield _Unit((i,), items)
 
 
-def _in_unit(rule: RuleSpec, node: MatchNode) -> set[tuple[str, str]]:
-    """Keys a unit must hold: required leaves (see _required) that have no context."""
-    if isinstance(node, AllNode):
-        return set().union(*(_in_unit(rule, child) for child in node.children))
-    if getattr(node, "context", None) is not None:
-        return set()
-    return _required(rule, node)
+def _in_unit(rule: RuleSpec) -> set[tuple[str, str]]:
+    """Keys a unit must hold: the rule's required keys whose leaves have no context."""
+    keys = set()
+    for leaf in required(rule.match):
+        if isinstance(leaf, ConceptLeaf) and leaf.context is None:
+            keys.add((CONCEPT, leaf.concept))
+        elif isinstance(leaf, KeywordsLeaf) and leaf.context is None:
+            keys.add((KEYWORD, keyword_key(rule, leaf)))
+    return keys
 
 
 def _raw_units(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],

@@ -71,7 +71,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeAlias
@@ -139,6 +140,27 @@ Leaf: TypeAlias = ConceptLeaf | EntityLeaf | RegexLeaf | KeywordsLeaf
 MatchNode: TypeAlias = Leaf | AllNode | AnyNode | NotNode
 
 
+def leaves(*nodes: MatchNode, into_not: bool = True) -> Iterator[MatchNode]:
+    """The leaves of match trees, in the order written; with ``into_not=False`` each ``not``
+    is yielded whole instead of its leaves."""
+    for node in nodes:
+        if isinstance(node, AllNode | AnyNode):
+            yield from leaves(*node.children, into_not=into_not)
+        elif isinstance(node, NotNode) and into_not:
+            yield from leaves(node.child)
+        else:
+            yield node
+
+
+def required(node: MatchNode) -> Iterator[MatchNode]:
+    """The leaves the tree cannot hold without: reached from the root through ``all`` only."""
+    if isinstance(node, AllNode):
+        for child in node.children:
+            yield from required(child)
+    elif not isinstance(node, AnyNode | NotNode):
+        yield node
+
+
 @dataclass(frozen=True)
 class Scope:
     unit: str = "sentence"  # sentence | paragraph | article | window
@@ -184,6 +206,11 @@ class RuleSpec:
     tests: tuple[RuleTest, ...] = ()
     concepts: frozenset[str] = frozenset()  # every concept used, with those they extend
     version: str = ""
+
+
+def keyword_key(rule: RuleSpec, leaf: KeywordsLeaf) -> str:
+    """The lexicon key of a rule's ``keywords`` leaf: the rule id and a checksum of its words."""
+    return f"{rule.id}#{zlib.crc32(chr(31).join(leaf.keywords).encode()):08x}"
 
 
 @dataclass(frozen=True)
