@@ -263,11 +263,12 @@ def instrument(matcher: Matcher, split: Split) -> Callable[[], None]:
         finally:
             split.presearch += time.perf_counter() - started
 
-    def timed_analyse(body: str, lang: str) -> text.Analysis:
+    def timed_analyse(body: str, lang: str, only: frozenset[int] | None = None
+                      ) -> text.Analysis:
         started = time.perf_counter()
         split.analysed += 1
         try:
-            return analyse(body, lang)
+            return analyse(body, lang, only)
         finally:
             split.analyse += time.perf_counter() - started
 

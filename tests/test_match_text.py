@@ -3,7 +3,6 @@ sentences, paragraphs and clauses (monitor/match/text/)."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -209,7 +208,7 @@ def test_korean_syllables_and_thai_clusters() -> None:
 def test_tokens_are_frozen() -> None:
     token = analyse("Hallo", "de").tokens()[0]
     assert token == Token("Hallo", 0, 5, "hallo", "hallo", 0)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         token.text = "x"  # type: ignore[misc]
 
 

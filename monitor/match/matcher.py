@@ -147,16 +147,17 @@ class Matcher:
 
     def match(self, title: str, text: str, lang: str, *, feed_tags: Sequence[str] = (),
               feed_url: str | None = None) -> list[RuleMatch]:
-        """Every rule firing on the article; the article is analysed only when the
-        presearcher says some rule may fire."""
+        """Every rule firing on the article. The article is analysed only when the
+        presearcher says some rule may fire, and then only the paragraphs it can reach."""
         title = title.strip()
         body = f"{title}\n\n{text}" if title else text
-        maybe = [index for index in self.presearch.candidates(
-                     self.presearch.scan(body, lang, len(title)))
+        scan = self.presearch.scan(body, lang, len(title))
+        maybe = [index for index in self.presearch.candidates(scan)
                  if _applies(self.rules[index], lang, feed_tags, feed_url)]
         if not maybe:
             return []
-        analysis, found = self.explain(title, text, lang)
+        analysis = analyse(body, lang, self.presearch.reach(scan, maybe))
+        found = self.lexicon.find(analysis)
         hits = []
         for index in maybe:
             hit = _evaluate(self.rules[index], analysis, found, len(title))

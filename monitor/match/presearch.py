@@ -27,11 +27,10 @@ concept or keyword leaves is present, always when it has a regex leaf or no such
 
 from __future__ import annotations
 
-import bisect
 import functools
-import itertools
+import operator
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +47,7 @@ from monitor.match.rules import (
 )
 from monitor.match.text import (
     CACHE_WORDS,
+    language_settings,
     matches_compound,
     paragraphs,
     token_pattern,
@@ -56,6 +56,15 @@ from monitor.match.text import (
 
 Key = tuple[str, str]  # (kind, key): ("concept", "commitment"), ("keyword", "rule#1a2b3c4d")
 Mark = tuple[Key, int, int, int]  # key, gapped term id (0: none), part index, part count
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """What one automaton entry stands for."""
+
+    marks: tuple[Mark, ...]
+    term: tuple[str, ...]  # the term's folded form
+    edge: int | None  # for a compound's head: the slot of the same term on token edges
 
 
 def required_keys(rule: RuleSpec) -> frozenset[Key]:
@@ -126,7 +135,7 @@ class Presearcher:
         self.wanted: set[Key] = set(sharing)
         for position in self._unindexed:
             self.wanted |= self._positive[position] or set()
-        self._automata: dict[str, Any] = {}
+        self._automata: dict[str, tuple[Any, list[_Slot]]] = {}
         self._gaps: dict[int, tuple[Key, int]] = {}
         self._words: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
 
@@ -136,7 +145,8 @@ class Presearcher:
         chosen = set()
         for key in present:
             for position in self._index.get(key, ()):
-                if self.required[position] <= present and _fits(self._shapes[position], scan):
+                if self.required[position] <= present and _places(self._shapes[position],
+                                                                  scan) != []:
                     chosen.add(position)
         for position in self._unindexed:
             positive = self._positive[position]
@@ -144,26 +154,52 @@ class Presearcher:
                 chosen.add(position)
         return sorted(chosen)
 
+    def reach(self, scan: Scan, positions: Iterable[int]) -> frozenset[int] | None:
+        """The paragraphs the given candidate rules can look at: where their units may be,
+        the paragraphs their contexts reach from there, and one more before (an anaphor's
+        country is named in the sentence before). None: the whole article."""
+        needed: set[int] = set()
+        for position in positions:
+            places = _places(self._shapes[position], scan)
+            if places is None or not self.required[position]:
+                return None
+            shape = self._shapes[position]
+            back = 1 + max((context.previous_sentences for _, context in shape.context),
+                           default=0)
+            for paragraph in places:
+                needed.update(range(max(paragraph - back, 0), paragraph + 1))
+            if any(context.title for _, context in shape.context):
+                needed |= scan.title
+            lead = max((context.lead for _, context in shape.context), default=0)
+            needed.update(range(len(scan.title), len(scan.title) + lead))
+        return frozenset(needed)
+
     def scan(self, text: str, lang: str, title_end: int = 0) -> Scan:
         """The wanted keys ``text`` may hold and where: for each key, a superset of the
         paragraphs where Lexicon.find() would find it. ``text[:title_end]`` is the title."""
         spans = list(paragraphs(text))
         title = frozenset(index for start, _, index in spans if start < title_end)
-        automaton = self.automaton(lang)
-        if not len(automaton):
+        automaton, slots = self.automaton(lang)
+        if not slots:
             return Scan({}, title, len(spans))
-        lemmas, norms = self._forms(text, spans, lang)
         where: dict[Key, set[int]] = {}
         parts: dict[tuple[int, int], set[int]] = {}
-        for pieces in (lemmas,) if norms == lemmas else (lemmas, norms):
-            starts = list(itertools.accumulate((len(piece) + 1 for piece in pieces[:-1]),
-                                               initial=0))
-            for begin, (key, gap, index, _) in _scan(automaton, "\n".join(pieces), lang):
-                paragraph = bisect.bisect_right(starts, begin) - 1
-                if not gap:
-                    where.setdefault(key, set()).add(paragraph)
-                else:
-                    parts.setdefault((gap, paragraph), set()).add(index)
+        for paragraph, (lemmas, norms) in enumerate(zip(*self._forms(text, spans, lang),
+                                                        strict=True)):
+            found = set(map(_VALUE, automaton.iter(lemmas)))
+            if norms != lemmas:
+                found.update(map(_VALUE, automaton.iter(norms)))
+            for slot in found:
+                entry = slots[slot]
+                if entry.edge is not None and (entry.edge in found or not (
+                        _inside(automaton, slot, entry, lemmas, lang)
+                        or _inside(automaton, slot, entry, norms, lang))):
+                    continue  # the term as a compound's head: only where it is one
+                for key, gap, index, _ in entry.marks:
+                    if not gap:
+                        where.setdefault(key, set()).add(paragraph)
+                    else:
+                        parts.setdefault((gap, paragraph), set()).add(index)
         for (gap, paragraph), seen in parts.items():  # a gapped term stays in one clause
             key, count = self._gaps[gap]
             if len(seen) == count:
@@ -172,16 +208,17 @@ class Presearcher:
 
     def _forms(self, text: str, spans: Sequence[tuple[int, int, int]], lang: str
                ) -> tuple[list[str], list[str]]:
-        """Each paragraph's folded lemmas and folded words, joined by spaces (as analyse()
-        gives them, token by token)."""
-        lemma_of, norm_of = self._words.setdefault(lang, ({}, {}))
+        """Each paragraph's folded lemmas and folded words, as analyse() gives them token
+        by token, joined by spaces and with a space before and after."""
+        lemma_of, norm_of = self._words.setdefault(lang, ({"": ""}, {"": ""}))
         if len(lemma_of) > CACHE_WORDS:
             lemma_of.clear()
             norm_of.clear()
+            lemma_of[""] = norm_of[""] = ""
         find = _word_pattern().findall
         lemmas, norms = [], []
         for start, end, _ in spans:
-            words = find(text, start, end)
+            words = ["", *find(text, start, end), ""]
             try:
                 lemmas.append(" ".join(map(lemma_of.__getitem__, words)))
             except KeyError:
@@ -201,13 +238,16 @@ class Presearcher:
                 lemma_of[word] = " ".join(piece[3] for piece in pieces)
                 norm_of[word] = " ".join(piece[2] for piece in pieces)
 
-    def automaton(self, lang: str) -> Any:
-        """The presearch automaton of ``lang``, built at first use."""
+    def automaton(self, lang: str) -> tuple[Any, list[_Slot]]:
+        """The presearch automaton of ``lang`` and its slots, built at first use."""
         if lang not in self._automata:
             self._automata[lang] = self._build(lang)
         return self._automata[lang]
 
-    def _build(self, lang: str) -> Any:
+    def _build(self, lang: str) -> tuple[Any, list[_Slot]]:
+        """Each term as " term " (so that a hit is on token edges, with no check) and, in
+        languages with closed compounds, a one-word term also as "term " (a compound's head,
+        checked)."""
         import ahocorasick
 
         table: dict[str, list[Mark]] = {}
@@ -225,13 +265,20 @@ class Presearcher:
                 continue
             for form in phrase_forms(phrase, lang):
                 table.setdefault(" ".join(form), []).append(((kind, key), 0, 0, 1))
+        compounds = language_settings(lang).compound_links is not None
         automaton = ahocorasick.Automaton()
+        slots: list[_Slot] = []
         for string, marks in table.items():
-            automaton.add_word(string, (len(string), tuple(string.split(" ")),
-                                        tuple(dict.fromkeys(marks))))
-        if table:
+            unique = tuple(dict.fromkeys(marks))
+            edge = len(slots)
+            automaton.add_word(f" {string} ", edge)
+            slots.append(_Slot(unique, (string,), None))
+            if compounds and " " not in string:
+                automaton.add_word(f"{string} ", len(slots))
+                slots.append(_Slot(unique, (string,), edge))
+        if slots:
             automaton.make_automaton()
-        return automaton
+        return automaton, slots
 
 
 def _shape(rule: RuleSpec) -> _Shape:
@@ -251,18 +298,21 @@ def _shape(rule: RuleSpec) -> _Shape:
     return _Shape(frozenset(local), tuple(context), rule.scope.unit in ("sentence", "paragraph"))
 
 
-def _fits(shape: _Shape, scan: Scan) -> bool:
-    """Whether some paragraph holds the rule's local keys with each context key within
-    reach (the paragraph itself, the N before it for N previous sentences, the title, the
-    lead's paragraphs)."""
+def _places(shape: _Shape, scan: Scan) -> list[int] | None:
+    """The paragraphs where a unit of the rule may hold: they hold its local keys and each
+    context key is within reach (the paragraph itself, the N before it for N previous
+    sentences, the title, the lead's paragraphs). None: not a rule of paragraph-bound units
+    (article or window scope), which may hold anywhere."""
     if not shape.by_paragraph:
-        return True
+        return None
     if shape.local:
-        places = frozenset.intersection(*(scan.keys[key] for key in shape.local))
+        places = frozenset.intersection(*(scan.keys.get(key, frozenset())
+                                          for key in shape.local))
     else:
         places = frozenset(range(scan.paragraphs))
-    return any(all(_reaches(context, paragraph, scan.keys[key], scan)
-                   for key, context in shape.context) for paragraph in sorted(places))
+    return [paragraph for paragraph in sorted(places)
+            if all(_reaches(context, paragraph, scan.keys.get(key, frozenset()), scan)
+                   for key, context in shape.context)]
 
 
 def _reaches(context: Context, paragraph: int, found: frozenset[int], scan: Scan) -> bool:
@@ -276,22 +326,20 @@ def _reaches(context: Context, paragraph: int, found: frozenset[int], scan: Scan
     return any(first <= q < first + context.lead for q in found)
 
 
-def _scan(automaton: Any, string: str, lang: str) -> list[tuple[int, Mark]]:
-    """(start, mark) of the terms found in ``string`` on token edges (spaces, line breaks
-    and the ends) or as a closed compound's head."""
-    size = len(string)
-    found: list[tuple[int, Mark]] = []
-    for end_char, (length, term, marks) in automaton.iter(string):
-        after = end_char + 1
-        if after != size and string[after] not in " \n":
-            continue
-        begin = after - length
-        if begin and string[begin - 1] not in " \n":
-            token_start = max(string.rfind(" ", 0, begin), string.rfind("\n", 0, begin)) + 1
-            if len(term) > 1 or not matches_compound(term, string[token_start:after], lang):
-                continue
-        found.extend((begin, mark) for mark in marks)
-    return found
+def _inside(automaton: Any, slot: int, entry: _Slot, string: str, lang: str) -> bool:
+    """Whether the one-word term of ``slot`` ends a token of ``string`` as its head."""
+    size = len(entry.term[0]) + 1
+    for end, found in automaton.iter(string):
+        if found == slot:
+            begin = end + 1 - size
+            token_start = string.rfind(" ", 0, begin) + 1
+            if token_start != begin and matches_compound(entry.term, string[token_start:end],
+                                                         lang):
+                return True
+    return False
+
+
+_VALUE = operator.itemgetter(1)
 
 
 @functools.cache

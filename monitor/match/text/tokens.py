@@ -12,8 +12,9 @@ import bisect
 import functools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from monitor.match.text.lemmas import APOSTROPHES, word_forms
 from monitor.match.text.settings import LanguageSettings, language_settings
@@ -36,8 +37,7 @@ _LINE_BREAK = re.compile(r"\r\n|[\n\r\u2028\u2029]")
 _OPEN_LINE_END = set(".!?…。！？:;" + "»”\"’'»)]›」』）")  # a line ending so is no wrapped line
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """A word (or word piece, or character of an unspaced script) and where it is."""
 
     text: str  # as in the analysed text
@@ -46,24 +46,6 @@ class Token:
     norm: str  # fold(text)
     lemma: str  # folded lemma; the folded character for unspaced scripts
     clause: int = 0  # index of the clause within its sentence
-
-
-# A frozen dataclass's __init__ sets each field through object.__setattr__, 0.6 µs a token,
-# a quarter of analyse(); setting the slots directly costs half. Used by _tokens() only.
-_TOKEN_SLOTS = tuple(vars(Token)[name].__set__
-                     for name in ("text", "start", "end", "norm", "lemma", "clause"))
-
-
-def _token(text: str, start: int, end: int, norm: str, lemma: str, clause: int) -> Token:
-    token: Token = object.__new__(Token)
-    set_text, set_start, set_end, set_norm, set_lemma, set_clause = _TOKEN_SLOTS
-    set_text(token, text)
-    set_start(token, start)
-    set_end(token, end)
-    set_norm(token, norm)
-    set_lemma(token, lemma)
-    set_clause(token, clause)
-    return token
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,9 +186,13 @@ def _is_end(text: str, sentence_start: int, match: re.Match[str], block_end: int
     )
 
 
-def _sentence_spans(text: str, settings: LanguageSettings) -> Iterator[tuple[int, int, int]]:
+def _sentence_spans(text: str, settings: LanguageSettings, only: Collection[int] | None = None
+                    ) -> Iterator[tuple[int, int, int]]:
     ends = _end_pattern(settings.terminators)
     for block_start, block_end, paragraph in paragraphs(text):
+        if only is not None and paragraph not in only:
+            yield block_start, block_end, paragraph
+            continue
         start = block_start
         for match in ends.finditer(text, block_start, block_end):
             if match.end() <= start or not _is_end(text, start, match, block_end, settings):
@@ -226,6 +212,7 @@ def _tokens(text: str, start: int, end: int, lang: str,
             clause_words: frozenset[str]) -> tuple[Token, ...]:
     tokens: list[Token] = []
     append, forms, gap_breaks = tokens.append, word_forms, _CLAUSE_PUNCT.search
+    new = tuple.__new__  # a quarter of the cost of Token(...): analyse() makes many
     clause, previous_end = 0, -1
     for match in token_pattern().finditer(text, start, end):
         word_start = match.start()
@@ -238,16 +225,23 @@ def _tokens(text: str, start: int, end: int, lang: str,
             )):
                 clause += 1
             previous_end = word_start + piece_end
-            append(_token(text[a:previous_end], a, previous_end, norm, lemma, clause))
+            append(new(Token, (text[a:previous_end], a, previous_end, norm, lemma, clause)))
     return tuple(tokens)
 
 
-def analyse(text: str, lang: str) -> Analysis:
-    """Sentences, paragraphs, tokens, norms and lemmas of ``text`` written in ``lang``."""
+def analyse(text: str, lang: str, only: Collection[int] | None = None) -> Analysis:
+    """Sentences, paragraphs, tokens, norms and lemmas of ``text`` written in ``lang``.
+
+    With ``only``, each other paragraph is left whole, one Sentence without tokens: the
+    matcher's presearch says which paragraphs its rules can reach, and reaches back from a
+    paragraph N sentences only when the N paragraphs before it are in ``only`` too, so what
+    it counts back over is what a full analysis has there.
+    """
     settings = language_settings(lang)
     sentences = tuple(
-        Sentence(start, end, _tokens(text, start, end, lang, settings.clause_words), paragraph)
-        for start, end, paragraph in _sentence_spans(text, settings)
+        Sentence(start, end, _tokens(text, start, end, lang, settings.clause_words)
+                 if only is None or paragraph in only else (), paragraph)
+        for start, end, paragraph in _sentence_spans(text, settings, only)
     )
     return Analysis(lang, text, sentences)
 
