@@ -253,7 +253,7 @@ def instrument(matcher: Matcher, split: Split) -> Callable[[], None]:
     """Time the presearch pass, analyse() and find() inside Matcher.match and count evaluated
     rules; returns the undo. The wrappers cost about a microsecond a call."""
     analyse, find, evaluate = matcher_module.analyse, matcher.lexicon.find, \
-        matcher_module._evaluate
+        matcher_module.evaluate_rule
     scan = matcher.presearch.scan
 
     def timed_scan(body: str, lang: str, title_end: int = 0) -> Scan:
@@ -286,11 +286,11 @@ def instrument(matcher: Matcher, split: Split) -> Callable[[], None]:
     matcher_module.analyse = timed_analyse  # type: ignore[assignment]
     matcher.presearch.scan = timed_scan  # type: ignore[method-assign]
     matcher.lexicon.find = timed_find  # type: ignore[method-assign]
-    matcher_module._evaluate = counted_evaluate  # type: ignore[assignment]
+    matcher_module.evaluate_rule = counted_evaluate  # type: ignore[assignment]
 
     def undo() -> None:
         matcher_module.analyse = analyse
-        matcher_module._evaluate = evaluate
+        matcher_module.evaluate_rule = evaluate
         del matcher.lexicon.find
         del matcher.presearch.scan
 

@@ -117,7 +117,7 @@ def test_matching_after_presearch_equals_matching_everything(tmp_path: Path) -> 
     for item_id, lang, title, text in _texts():
         for matcher in matchers:
             analysis, found = matcher.explain(title, text, lang)
-            expected = [hit for rule in matcher.rules if (hit := matcher_module._evaluate(
+            expected = [hit for rule in matcher.rules if (hit := matcher_module.evaluate_rule(
                 rule, analysis, found, len(title.strip()))) is not None]
             assert matcher.match(title, text, lang) == expected, item_id
             compared += 1

@@ -14,7 +14,8 @@ from monitor.cli import AppContext
 from monitor.cli.output import format_option, render
 
 if TYPE_CHECKING:
-    from monitor.match.evaluate import CorpusItem, Evaluation, Explanation
+    from monitor.match.evaluate import CorpusItem, Evaluation
+    from monitor.match.explain import Explanation
     from monitor.match.lexicon import Found
     from monitor.match.rules import RuleSet
     from monitor.match.yamlpos import Problem
@@ -186,7 +187,7 @@ def explain(app: AppContext, rule: str, text: str | None, title: str, file: Path
       newsmon rules explain security-guarantees --text "Canada pledged ..." --lang en
       newsmon rules explain rules/new-rule.yaml --article 1234
     """
-    from monitor.match.evaluate import explain as trace
+    from monitor.match.explain import explain as trace
 
     if sum(x is not None for x in (text, file, article)) != 1:
         raise click.UsageError("give one of --text, --file or --article")

@@ -1,6 +1,6 @@
-"""Rules judged: their own tests, a labelled corpus, and one text explained.
+"""Rules judged: their own tests and a labelled corpus.
 
-The library behind ``newsmon rules test | eval | explain``:
+The library behind ``newsmon rules test | eval`` (``explain``: :mod:`monitor.match.explain`):
 
 - :func:`load_rule` finds a rule by id in a rules folder, or reads a rule file, into a
   RuleSet of its own (the rule and the concepts it uses), ready for a Matcher.
@@ -12,15 +12,13 @@ The library behind ``newsmon rules test | eval | explain``:
   2tp/(2tp+fp+fn), each None when its denominator is 0 (a language with neither positives nor
   false alarms has no F1). ``capture_exact`` is the share of true positives whose captures
   under the rule's first capture name equal the item's ``countries`` (items that list them).
-- :func:`explain` traces one text: the analysis, every term found, each leaf's candidates,
-  each scope unit (what it lacks, which ``unless`` vetoes it) and the verdict of the Matcher.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,26 +26,17 @@ import yaml
 
 from monitor.errors import RuleError
 from monitor.match.concepts import concept_path, load_concepts
-from monitor.match.lexicon import Found
 from monitor.match.matcher import Matcher, RuleMatch
 from monitor.match.rules import (
-    AllNode,
-    ConceptLeaf,
     EntityLeaf,
-    KeywordsLeaf,
-    MatchNode,
-    NotNode,
-    RegexLeaf,
     RuleLoadError,
     RuleSet,
     RuleSpec,
     leaves,
     load_rule_file,
     load_rules,
-    required,
     rule_files,
 )
-from monitor.match.text import Analysis
 
 FALSE_POSITIVE, FALSE_NEGATIVE, WRONG_CAPTURE = "false_positive", "false_negative", "wrong_capture"
 
@@ -309,114 +298,3 @@ def evaluate(rules: RuleSet, items: Sequence[CorpusItem],
     totals = [sum(t[i] for t in counts.values()) for i in range(4)]
     return Evaluation(rule.id, score(*totals), exact / compared if compared else None,
                       {lang: score(*counts[lang]) for lang in sorted(counts)}, tuple(misses))
-
-
-# -- explain ---------------------------------------------------------------------------------
-# The trace calls the matcher's own unit and tree evaluation, so that what it says is what
-# the Matcher did. (Those helpers are private to matcher.py; a public trace API there would
-# let this module stop reaching in.)
-
-@dataclass(frozen=True)
-class UnitTrace:
-    sentences: tuple[int, ...]
-    missing: tuple[str, ...]  # labels of match leaves with no candidate here (context included)
-    holds: bool  # the match tree holds in this unit
-    vetoed_by: tuple[str, ...]  # unless conditions that veto it
-
-
-@dataclass(frozen=True)
-class Explanation:
-    rule: RuleSpec
-    analysis: Analysis
-    title_end: int  # sentences starting before this offset are the title
-    found: tuple[Found, ...]
-    leaves: tuple[tuple[str, tuple[Found, ...]], ...]  # each match leaf, its candidates
-    unless: tuple[tuple[str, tuple[Found, ...]], ...]  # each unless condition, its terms
-    units: tuple[UnitTrace, ...]
-    hit: RuleMatch | None
-    why_not: tuple[str, ...]
-
-
-def leaf_label(rule: RuleSpec, node: MatchNode) -> str:
-    if isinstance(node, ConceptLeaf):
-        return f"concept:{node.concept}"
-    if isinstance(node, EntityLeaf):
-        limits = (f" only {','.join(sorted(node.only))}" if node.only is not None else "") + (
-            f" except {','.join(sorted(node.excluded))}" if node.excluded else "")
-        return f"entity:{node.entity}{limits}"
-    if isinstance(node, RegexLeaf):
-        return f"regex:/{node.pattern.pattern}/"
-    if isinstance(node, KeywordsLeaf):
-        return "keywords:" + ",".join(node.keywords)
-    if isinstance(node, NotNode):
-        return f"not {leaf_label(rule, node.child)}"
-    kind = "all" if isinstance(node, AllNode) else "any"
-    return f"{kind}(" + ", ".join(leaf_label(rule, c) for c in node.children) + ")"
-
-
-def explain(rules: RuleSet, title: str, text: str, lang: str) -> Explanation:
-    """How the first rule of ``rules`` reads one text, and why it fires or not."""
-    from monitor.match import matcher as m
-
-    rule = rules.rules[0]
-    engine = Matcher(rules, include_disabled=True)
-    analysis, found = engine.explain(title, text, lang)
-    title_end = len(title.strip())
-    everywhere = m._Unit(tuple(range(len(analysis.sentences))), list(found))
-
-    def terms(node: MatchNode, unit: m._Unit) -> tuple[Found, ...]:
-        """What satisfies ``node`` in the unit (for ``not X``: what satisfies X)."""
-        inner = node.child if isinstance(node, NotNode) else node
-        return tuple(m._holds(inner, rule, unit, analysis, found, title_end).used)
-
-    units = []
-    for unit in m._raw_units(rule, analysis, found, title_end):  # before any veto
-        result = m._holds(rule.match, rule, unit, analysis, found, title_end)
-        vetoes = tuple(leaf_label(rule, c) for c in rule.unless if result.holds and m._vetoed(
-            replace(rule, unless=(c,)), unit, result.used, analysis, found, title_end))
-        missing = tuple(leaf_label(rule, leaf) for leaf in required(rule.match)
-                        if not terms(leaf, unit))
-        units.append(UnitTrace(unit.sentences, missing, result.holds, vetoes))
-    hit = next((h for h in engine.match(title, text, lang) if h.rule_id == rule.id), None)
-    trace = Explanation(
-        rule, analysis, title_end, tuple(found),
-        tuple((leaf_label(rule, n), terms(n, everywhere))
-              for n in leaves(rule.match, into_not=False)),
-        tuple((leaf_label(rule, n), terms(n, everywhere)) for n in rule.unless),
-        tuple(units), hit, ())
-    return replace(trace, why_not=() if hit else _why_not(trace, lang))
-
-
-def _why_not(trace: Explanation, lang: str) -> tuple[str, ...]:
-    rule = trace.rule
-    if rule.languages and lang not in rule.languages:
-        return (f"the rule runs on {', '.join(sorted(rule.languages))} only, not {lang}",)
-    if not trace.units:
-        return (f"no sentence in the rule's fields ({', '.join(rule.fields)})",)
-    vetoed = [u for u in trace.units if u.holds and u.vetoed_by]
-    if vetoed:
-        return tuple(dict.fromkeys(f"{_where(rule, u.sentences)}: the match holds but "
-                                   f"{' and '.join(u.vetoed_by)} vetoes it (same clause)"
-                                   for u in vetoed))
-    needed = {leaf_label(rule, leaf) for leaf in required(rule.match)}
-    nowhere = [label for label, items in trace.leaves if label in needed and not items]
-    if nowhere:
-        return tuple(f"{label}: found nowhere in the text" for label in nowhere)
-    fewest = min(len(u.missing) for u in trace.units)
-    if not fewest:
-        return ("the required leaves meet in a unit, but the rest of the tree (any/not) "
-                "holds in none",)
-    return tuple(dict.fromkeys(f"{_where(rule, u.sentences)} lacks {', '.join(u.missing)}"
-                               for u in trace.units if len(u.missing) == fewest))
-
-
-def _where(rule: RuleSpec, sentences: Sequence[int]) -> str:
-    numbers = ", ".join(str(i + 1) for i in sentences)
-    plural = "s" if len(sentences) > 1 else ""
-    if rule.scope.unit == "window":
-        return f"a {rule.scope.window}-token window in sentence{plural} {numbers}"
-    if rule.scope.unit == "paragraph":
-        return f"the paragraph of sentence{plural} {numbers}"
-    if rule.scope.unit == "article":
-        return "the article"
-    return f"sentence {numbers}"

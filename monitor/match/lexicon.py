@@ -31,6 +31,7 @@ from monitor.match.countries import languages as country_languages
 from monitor.match.text import Analysis, analyse, matches_compound
 
 CONCEPT, COUNTRY, EXCLUDE, KEYWORD = "concept", "country", "exclude", "keyword"
+ANAPHOR = "@anaphor"  # the built-in concept of phrases such as "the country" (data/anaphors.yaml)
 NOT_A_COUNTRY = "@country"  # the key of exclude phrases that hold a country name
 GAP = "..."
 PART = "part"  # one part of a term with a gap; key: "<kind>\x1f<key>\x1f<term>\x1f<index>"

@@ -182,23 +182,27 @@ class Presearcher:
         automaton, slots = self.automaton(lang)
         if not slots:
             return Scan({}, title, len(spans))
-        where: dict[Key, set[int]] = {}
-        parts: dict[tuple[int, int], set[int]] = {}
+        at: dict[int, list[int]] = {}  # slot -> the paragraphs where it was found
         for paragraph, (lemmas, norms) in enumerate(zip(*self._forms(text, spans, lang),
                                                         strict=True)):
             found = set(map(_VALUE, automaton.iter(lemmas)))
             if norms != lemmas:
                 found.update(map(_VALUE, automaton.iter(norms)))
             for slot in found:
-                entry = slots[slot]
-                if entry.edge is not None and (entry.edge in found or not (
-                        _inside(automaton, slot, entry, lemmas, lang)
-                        or _inside(automaton, slot, entry, norms, lang))):
+                edge = slots[slot].edge
+                if edge is not None and (edge in found or not (
+                        _inside(automaton, slot, slots[slot], lemmas, lang)
+                        or _inside(automaton, slot, slots[slot], norms, lang))):
                     continue  # the term as a compound's head: only where it is one
-                for key, gap, index, _ in entry.marks:
-                    if not gap:
-                        where.setdefault(key, set()).add(paragraph)
-                    else:
+                at.setdefault(slot, []).append(paragraph)
+        where: dict[Key, set[int]] = {}
+        parts: dict[tuple[int, int], set[int]] = {}
+        for slot, places in at.items():
+            for key, gap, index, _ in slots[slot].marks:
+                if not gap:
+                    where.setdefault(key, set()).update(places)
+                else:
+                    for paragraph in places:
                         parts.setdefault((gap, paragraph), set()).add(index)
         for (gap, paragraph), seen in parts.items():  # a gapped term stays in one clause
             key, count = self._gaps[gap]
