@@ -20,11 +20,13 @@ from monitor.match.rules import (
     EntityLeaf,
     FeedFilter,
     KeywordsLeaf,
+    NotifySpec,
     NotNode,
     RegexLeaf,
     RuleLoadError,
     RuleTest,
     Scope,
+    Throttle,
     check,
     load_rule_file,
     load_rules,
@@ -60,12 +62,12 @@ def test_good_rule_loads_into_its_tree() -> None:
     assert (rule.scope, rule.fields, rule.feeds) == (Scope("sentence"), ("title", "text"),
                                                      FeedFilter())
     assert rule.tags == ("ukraine", "security")
-    assert rule.notify == {"channels": ["email"], "realert": "1h"}
+    assert rule.notify == NotifySpec(("email",), 1800, Throttle(5, 3600))
     assert rule.tests == (
         RuleTest("en", "", "Britain pledged a frigate to the security guarantees for Ukraine.",
-                 True, {"country": frozenset({"GB"})}, "", 28),
+                 True, {"country": frozenset({"GB"})}, "", 29),
         RuleTest("fr", "La Suisse refuse", "La Suisse a exclu toute participation.", False,
-                 None, "a refusal", 32),
+                 None, "a refusal", 33),
     )
     assert rule.concepts == {"security-guarantee", "commitment", "pledge", "refusal"}
     assert re.fullmatch("[0-9a-f]{64}", rule.version)
@@ -313,3 +315,17 @@ def test_check_a_whole_directory_and_a_missing_path(tmp_path: Path) -> None:
     assert check([GOOD, GOOD / "security-guarantees.yaml"]) == []  # no duplicate of itself
     assert [str(p) for p in check([tmp_path / "nope.yaml"])] == [
         f"{tmp_path / 'nope.yaml'}: no such file or folder"]
+
+
+def test_notify_block_problems_are_reported_with_positions() -> None:
+    assert where(BAD / "bad-notify.yaml") == [
+        ("bad-notify.yaml", 6, 24, "rule.bad_value"),
+        ("bad-notify.yaml", 7, 11, "rule.bad_value"),
+        ("bad-notify.yaml", 8, 19, "rule.bad_value"),
+        ("bad-notify.yaml", 8, 31, "rule.unknown_key"),
+        ("bad-notify.yaml", 9, 3, "rule.unknown_key"),
+    ]
+    text = "\n".join(messages(BAD / "bad-notify.yaml"))
+    assert "channel name 'two words'" in text
+    assert "'digest': not a duration: 'soon'" in text
+    assert "unknown key 'realert' in 'notify'" in text

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from monitor.durations import parse_duration
 from monitor.match import yamlpos as yp
 from monitor.match.concepts import concept_path, language_code
 from monitor.match.countries import is_country_code
@@ -28,12 +29,14 @@ from monitor.match.rules import (
     FeedFilter,
     KeywordsLeaf,
     MatchNode,
+    NotifySpec,
     NotNode,
     RegexLeaf,
     RuleRead,
     RuleSpec,
     RuleTest,
     Scope,
+    Throttle,
 )
 from monitor.match.yamlpos import Report, compose, read_bytes
 
@@ -52,6 +55,8 @@ CONTEXT_KEYS = ("previous_sentences", "paragraph", "lead", "title")
 TEST_KEYS = ("lang", "title", "text", "expect", "captures", "why")
 RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 CAPTURE_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+CHANNEL_NAME = re.compile(r"[A-Za-z0-9_-]+\Z")
+MIN_DIGEST = 60  # seconds: the shortest digest or throttle period
 CODE_MISTAKES = {"UK": "GB", "EL": "GR"}  # EU usage, not ISO 3166
 
 
@@ -94,7 +99,7 @@ class RuleReader:
             fields=self._opt(e, "fields", self._fields, FIELDS),
             feeds=self._opt(e, "feeds", self._feeds, FeedFilter()),
             unless=unless,
-            notify=self._opt(e, "notify", self._notify, {}),
+            notify=self._opt(e, "notify", self._notify, NotifySpec()),
             tests=self._opt(e, "tests", self._tests, ()),
         )
         return spec if rule_id and title and match else None
@@ -174,9 +179,48 @@ class RuleReader:
                                 "http:// or https://")
         return [url for url, _ in urls if url]
 
-    def _notify(self, node: Node, what: str) -> dict[str, object] | None:
-        value = yp.to_python(node) if yp.pairs(self.report, node, what) is not None else None
-        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else None
+    def _notify(self, node: Node, what: str) -> NotifySpec | None:
+        e = yp.mapping(self.report, node, what, ("channels", "digest", "throttle"))
+        if e is None:
+            return None
+        channels = []
+        listed = e.get("channels")
+        for item in (yp.items(self.report, listed, "'channels'") or []) if listed else []:
+            name = self.text(item, "a channel name")
+            if name is not None and not CHANNEL_NAME.fullmatch(name):
+                self.report.add(item, "rule.bad_value", f"channel name '{name}' must be "
+                                "letters, digits, - and _ (as in the config's [channels.NAME])")
+            elif name is not None:
+                channels.append(name)
+        return NotifySpec(tuple(channels), self._opt(e, "digest", self._duration, 0),
+                          self._opt(e, "throttle", self._throttle, None))
+
+    def _duration(self, node: Node, what: str) -> int | None:
+        value = yp.whole_number(node)
+        raw = value if value is not None else self.text(node, what)
+        if raw is None:
+            return None
+        try:
+            seconds = parse_duration(raw)
+        except ValueError as exc:
+            self.report.add(node, "rule.bad_value", f"{what}: {exc}")
+            return None
+        if seconds < MIN_DIGEST:
+            self.report.add(node, "rule.bad_value", f"{what} must be at least "
+                            f"{MIN_DIGEST}s, not {seconds}s")
+            return None
+        return seconds
+
+    def _throttle(self, node: Node, what: str) -> Throttle | None:
+        e = yp.mapping(self.report, node, what, ("max", "per"), ("max", "per"))
+        if e is None:
+            return None
+        limit = self._opt(e, "max", lambda n, w: yp.count(self.report, n, w), None)
+        period = self._opt(e, "per", self._duration, None)
+        if limit == 0:
+            self.report.add(e.get("max"), "rule.bad_value", f"{what}: max must be 1 or more")
+            return None
+        return Throttle(limit, period) if limit and period else None
 
     def node(self, node: Node, what: str) -> MatchNode | None:
         """One condition of the match tree: a branch (all, any, not) or a leaf."""

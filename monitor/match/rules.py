@@ -25,7 +25,10 @@ sits beside a rule and is not one. Concepts live in ``RULES_DIR/concepts/`` (see
         - concept: commitment
     unless:                          # vetoes: no hit when one matches in the clause of the hit
       - concept: refusal
-    notify: {...}                    # a mapping, kept as is for the alerts stage
+    notify:                          # optional; default: the config's default_channel
+      channels: [analysts]           # channel names from the config's [channels.NAME]
+      digest: 30m                    # one message per period instead of one per hit
+      throttle: {max: 5, per: 1h}    # at most 5 alerts an hour; the rest go in a digest
     tests:                           # like Sigma's: texts that must fire or stay quiet
       - {lang: en, text: "Britain pledged ...", expect: true, captures: {country: ["GB"]}}
       - {lang: fr, title: "...", text: "...", expect: false, why: a refusal}
@@ -73,7 +76,7 @@ import hashlib
 import re
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeAlias
 
@@ -176,6 +179,23 @@ class FeedFilter:
 
 
 @dataclass(frozen=True)
+class Throttle:
+    """At most ``limit`` alerts per ``period`` seconds; the rest wait for the next digest."""
+
+    limit: int
+    period: int
+
+
+@dataclass(frozen=True)
+class NotifySpec:
+    """Where and how a rule's hits are alerted (the ``notify:`` mapping)."""
+
+    channels: tuple[str, ...] = ()  # empty: the config's default_channel
+    digest: int = 0  # seconds: one message per period listing its hits; 0: each hit at once
+    throttle: Throttle | None = None
+
+
+@dataclass(frozen=True)
 class RuleTest:
     lang: str
     title: str
@@ -202,7 +222,7 @@ class RuleSpec:
     fields: tuple[str, ...] = ("title", "text")
     feeds: FeedFilter = FeedFilter()
     unless: tuple[MatchNode, ...] = ()
-    notify: Mapping[str, object] = field(default_factory=dict)
+    notify: NotifySpec = NotifySpec()
     tests: tuple[RuleTest, ...] = ()
     concepts: frozenset[str] = frozenset()  # every concept used, with those they extend
     version: str = ""
