@@ -25,7 +25,7 @@ from typing import Any
 from monitor import __version__
 from monitor.durations import parse_duration
 from monitor.errors import ConfigError
-from monitor.models import FeedSpec
+from monitor.models import ChannelSpec, FeedSpec
 
 APP_NAME = "news-monitor"
 ENV_PREFIX = "NEWSMON_"
@@ -93,6 +93,24 @@ class LanguageSettings:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    tick: int = setting(10, "how often the daemon sends the deliveries that are due",
+                        "duration", 1)
+    max_age: int = setting(
+        172800, "articles older than this (published, else fetched) are matched but not "
+        "alerted", "duration", 0)
+    retry_first: int = setting(
+        60, "wait before retrying a failed delivery; it doubles with each failure",
+        "duration", 1)
+    retry_max: int = setting(
+        3600, "longest wait between two attempts (a delivery is never dropped)", "duration", 1)
+    timeout: int = setting(20, "time allowed to one delivery to one URL", "duration", 1)
+    once_wait: int = setting(
+        60, "how long `run --once` goes on sending (and retrying) before it exits",
+        "duration", 0)
+
+
+@dataclass(frozen=True)
 class Config:
     database: str = setting(
         "", "SQLite database file (default: news-monitor.db in the user data dir)"
@@ -104,10 +122,16 @@ class Config:
         900, "poll interval of feeds that set none", "duration", 60
     )
     log_level: str = setting("info", "debug, info, warning or error")
+    default_channel: str = setting(
+        "", "channel of the rules that name none (a [channels.NAME] table); empty: none")
+    health_channel: str = setting(
+        "", "channel of feed health alerts (broken and recovered feeds); empty: none")
     fetch: FetchSettings = field(default_factory=FetchSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     language: LanguageSettings = field(default_factory=LanguageSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
     feeds: tuple[FeedSpec, ...] = ()  # the [[feeds]] tables
+    channels: tuple[ChannelSpec, ...] = ()  # the [channels.NAME] tables
     source: str = ""  # the file read, or "" for the embedded defaults
 
     @property
@@ -134,6 +158,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "fetch": FetchSettings,
     "schedule": ScheduleSettings,
     "language": LanguageSettings,
+    "notify": NotifySettings,
 }
 
 
@@ -214,7 +239,8 @@ def _convert(spec: Setting, value: Any) -> Any:
 
 def line_of(text: str, section: str, key: str, occurrence: int = 0) -> int:
     """The 1-based line where ``key`` is set in ``[section]`` (in its ``occurrence``-th
-    table, for ``[[arrays]]``); 0 when not found."""
+    table, for ``[[arrays]]``), or of the section's header when ``key`` is empty; 0 when
+    not found."""
     current, seen = "", 0 if section == "" else -1
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
@@ -222,6 +248,8 @@ def line_of(text: str, section: str, key: str, occurrence: int = 0) -> int:
         if header:
             current = header.group(1)
             seen += current == section
+            if not key and current == section and seen == occurrence:
+                return number
             continue
         if (current == section and seen == occurrence
                 and re.match(rf"^{re.escape(key)}\s*=", stripped)):
@@ -280,7 +308,7 @@ def _feed_from(table: Any, index: int, source: str, text: str) -> FeedSpec:
 def _flatten(data: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
     """(section, key, value) for every setting-like key; section "" is top level."""
     for key, value in data.items():
-        if key == "feeds":
+        if key in ("feeds", "channels"):
             continue
         if isinstance(value, dict) and key in _SECTIONS:
             for sub, subvalue in value.items():
@@ -337,7 +365,60 @@ def build(data: Mapping[str, Any], source: str = "", text: str = "",
         for name, cls in _SECTIONS.items()
     }
     top = {k: v for k, v in values.items() if "." not in k}
-    return Config(**top, **sections, feeds=feeds, source=source)
+    channels = _channels_from(data.get("channels", {}), label, text)
+    names = {channel.name for channel in channels}
+    for key in ("default_channel", "health_channel"):
+        if top.get(key) and top[key] not in names:
+            raise ConfigError(
+                f"config: {_where(label, text, '', key)}: {key} = '{top[key]}' names no "
+                f"[channels.{top[key]}] table (defined: {', '.join(sorted(names)) or 'none'})",
+                "config.unknown_channel")
+    return Config(**top, **sections, feeds=feeds, channels=channels, source=source)
+
+
+_CHANNEL_KEYS = ("urls", "urls_file", "language")
+_CHANNEL_NAME = re.compile(r"[A-Za-z0-9_-]+\Z")
+
+
+def _channels_from(data: Any, source: str, text: str) -> tuple[ChannelSpec, ...]:
+    """The ``[channels.NAME]`` tables: ``urls`` (Apprise URLs), ``urls_file``, ``language``."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"config: {source}: 'channels' must be [channels.NAME] tables",
+                          "config.bad_value")
+    channels = []
+    for name, table in data.items():
+        section = f"channels.{name}"
+
+        def fail(key: str, message: str, code: str = "config.bad_value",
+                 section: str = section) -> ConfigError:
+            return ConfigError(f"config: {_where(source, text, section, key)}: [{section}] "
+                               f"{message}", code)
+
+        if not _CHANNEL_NAME.fullmatch(name) or not isinstance(table, dict):
+            raise fail("", "a channel is a table named with letters, digits, - and _, "
+                       'holding urls = ["mailto://...", "slack://..."]')
+        for key in table:
+            if key not in _CHANNEL_KEYS:
+                raise fail(key, f"unknown key '{key}' (allowed: {', '.join(_CHANNEL_KEYS)})",
+                           "config.unknown_key")
+        urls = table.get("urls", [])
+        if isinstance(urls, str):
+            urls = [urls]
+        if not isinstance(urls, list) or not all(isinstance(u, str) and u.strip()
+                                                 for u in urls):
+            raise fail("urls", 'urls must be a list of Apprise URLs, like ["mailto://..."]')
+        urls_file = table.get("urls_file")
+        if urls_file is not None and (not isinstance(urls_file, str) or not urls_file):
+            raise fail("urls_file", "urls_file must be the path of a file of URLs")
+        if not urls and urls_file is None:
+            raise fail("", "a channel needs urls = [...] or urls_file = \"...\"")
+        language = table.get("language", "en")
+        if not isinstance(language, str) or not re.fullmatch(r"[a-z]{2,3}", language):
+            raise fail("language", f"language must be a language code like en or fr, "
+                       f"not {language!r}")
+        channels.append(ChannelSpec(name, tuple(u.strip() for u in urls), urls_file,
+                                    language))
+    return tuple(channels)
 
 
 def embedded_text() -> str:

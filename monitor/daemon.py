@@ -23,7 +23,10 @@ from monitor.errors import RuleError
 from monitor.fetch import Fetcher, build_client
 from monitor.language import make_detector
 from monitor.match import load_matcher
+from monitor.match.rules import RuleSpec
 from monitor.models import PollResult
+from monitor.notify.routing import Router
+from monitor.notify.sender import Sender
 from monitor.pipeline import Pipeline
 from monitor.store import Store, feeds
 
@@ -53,6 +56,8 @@ class Daemon:
         self.fetcher = Fetcher(self.client, config.fetch)
         self.pipeline = Pipeline(config, self.store, self.fetcher,
                                  make_detector(config.language.detector))
+        self.sender = Sender(config, self.store, self._rules_by_id)
+        self.pipeline.notifier = self.sender
         self._stopping: asyncio.Event | None = None
         self._inflight: set[asyncio.Task[list[PollResult]]] = set()
         self._closed = False
@@ -80,8 +85,13 @@ class Daemon:
                       extra={"error_code": exc.code, "stage": "match"})
             return
         self.pipeline.matcher = matcher
+        self.pipeline.router = Router(self.config, matcher.rules)
         log.info("%d rule(s) loaded from %s", len(matcher.rules), path,
                  extra={"stage": "match"})
+
+    def _rules_by_id(self) -> dict[str, RuleSpec]:
+        matcher = self.pipeline.matcher
+        return {rule.id: rule for rule in matcher.rules} if matcher else {}
 
     async def _spread_overdue(self) -> None:
         """After downtime every feed is overdue: spread them instead of polling all at once."""
@@ -92,8 +102,15 @@ class Daemon:
             feed_id: schedule.first_check(url, now, spread) for feed_id, url in overdue})
 
     async def run_once(self, include_all: bool = False) -> list[PollResult]:
+        """One poll, then the alerts: sending (and retrying) goes on for at most
+        ``notify.once_wait``; what is still unsent stays in the outbox for the next run."""
         await self.start()
-        return await self.pipeline.poll(include_all=include_all)
+        results = await self.pipeline.poll(include_all=include_all)
+        sent, failed = await self.sender.drain(self.config.notify.once_wait)
+        if sent or failed:
+            log.info("notify: %d delivery(ies) sent, %d attempt(s) failed", sent, failed,
+                     extra={"stage": "notify"})
+        return results
 
     async def run_forever(self) -> None:
         """Tick until SIGINT/SIGTERM (or :meth:`stop`), then shut down within the grace period."""
@@ -111,6 +128,7 @@ class Daemon:
                           next_run_time=datetime.now(UTC), coalesce=True, max_instances=1,
                           id="poll", misfire_grace_time=None)
         scheduler.start()
+        sending = asyncio.create_task(self.sender.run(self._stopping))
         sd_notify("READY=1")
         log.info("daemon started, polling every %ss", self.config.schedule.tick)
         try:
@@ -122,6 +140,7 @@ class Daemon:
                 loop.remove_signal_handler(sig)
             await self._drain()
             scheduler.shutdown(wait=False)
+            await sending  # it sees the stop and ends after its pass; the outbox keeps the rest
 
     def _hangup(self) -> None:
         log.warning("SIGHUP: reloading config and rules is not supported yet; restart the "

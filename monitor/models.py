@@ -27,6 +27,17 @@ class FeedSpec:
 
 
 @dataclass(frozen=True)
+class ChannelSpec:
+    """A ``[channels.NAME]`` table: where alerts go. The URLs are Apprise URLs as written,
+    ``${ENV_VAR}`` unexpanded (secrets are expanded only to send)."""
+
+    name: str
+    urls: tuple[str, ...] = ()
+    urls_file: str | None = None  # one URL a line, readable by the service user only
+    language: str = "en"  # country names in alerts are written in this language
+
+
+@dataclass(frozen=True)
 class Feed:
     """A feed row as the pipeline needs it."""
 
@@ -136,6 +147,7 @@ class Hit:
     snippet: str = ""  # the sentence(s) that matched
     spans: tuple[tuple[str, int, int], ...] = ()  # (leaf, start, end) within the snippet
     article_id: int = 0  # set by the store
+    id: int = 0  # the hit row's id, set by the store
 
 
 @dataclass(frozen=True)

@@ -40,10 +40,12 @@ from monitor.models import (
     SaveStatus,
 )
 from monitor.notify import Notifier
+from monitor.notify.routing import Router
 from monitor.parse import parse_feed
 from monitor.store import Store, articles, feeds
 from monitor.store.db import to_iso
 from monitor.store.hits import save_hits
+from monitor.store.outbox import queue_alerts
 from monitor.store.transaction import transaction
 
 if TYPE_CHECKING:
@@ -61,6 +63,7 @@ class Pipeline:
     fetcher: Fetcher
     detector: Detector
     matcher: Matcher | None = None  # None: no rules loaded
+    router: Router | None = None  # which channels a hit goes to; None: hits are only stored
     notifier: Notifier | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -116,7 +119,7 @@ class Pipeline:
             saved, hits = await self.store.run(self._save, feed.id, fetched.permanent_url,
                                                self._feed_values(feed, fetched, parsed),
                                                new_articles, votes, found)
-            await self._notify(hits)
+            self._notify(hits)
             return self._report(feed, "ok", saved, hits)
         except MonitorError as exc:
             return await self._fail(feed, exc.code, exc.message,
@@ -126,15 +129,10 @@ class Pipeline:
                           extra={"feed_id": feed.id, "feed_url": feed.url})
             return await self._fail(feed, "monitor.internal", f"internal error: {exc!r}", None)
 
-    async def _notify(self, hits: Sequence[Hit]) -> None:
-        """notify: hand the hits over; a delivery problem never fails the feed."""
-        if not hits or self.notifier is None:
-            return
-        try:
-            await self.notifier.push(hits)
-        except Exception:
-            log.exception("notify: %d hit(s) not handed over", len(hits),
-                          extra={"stage": "notify"})
+    def _notify(self, hits: Sequence[Hit]) -> None:
+        """notify: the alerts are in the outbox (queued with their hits); wake the sender."""
+        if hits and self.notifier is not None:
+            self.notifier.wake()
 
     async def _changed_entries(self, feed: Feed, entries: Sequence[ParsedEntry]
                                ) -> list[tuple[ParsedEntry, str]]:
@@ -209,8 +207,9 @@ class Pipeline:
     def _save(self, db: Any, feed_id: int, moved_to: str | None, values: dict[str, Any],
               new_articles: list[Article], votes: tuple[int, int], found: Sequence[Hit],
               ) -> tuple[list[SavedArticle], list[Hit]]:
-        """store: the articles, their hits and the feed row, in one transaction (on the store
-        thread). Hits of duplicates are dropped; an article a rule already hit keeps its hit."""
+        """store: the articles, their hits, their alerts and the feed row, in one transaction
+        (on the store thread). Hits of duplicates are dropped; an article a rule already hit
+        keeps its hit (and is not alerted again)."""
         with self._timer("store"), transaction(db):
             if moved_to and feeds.move_feed(db, feed_id, moved_to):
                 log.info("feed moved permanently to %s", moved_to,
@@ -222,6 +221,10 @@ class Pipeline:
             saved = articles.save_articles(db, new_articles)
             stored = {s.article.guid: s.id for s in saved if s.status in MATCHABLE}
             hits = save_hits(db, found, stored)
+            if hits and self.router is not None:
+                now = datetime.now(UTC)
+                queue_alerts(db, self.router.plans(hits, {a.guid: a for a in new_articles}, now),
+                             now)
             feeds.record_success(db, feed_id, values)
             feeds.count_language_votes(db, feed_id, *votes)
         return saved, hits

@@ -87,13 +87,15 @@ def main() -> None:
 
 
 def _register() -> None:
-    from monitor.cli import config_cmd, demo, feeds, rules, run
+    from monitor.cli import config_cmd, demo, feeds, notify_cmd, rules, run
 
     cli.add_command(feeds.feeds)
     cli.add_command(run.run)
     cli.add_command(demo.demo)
     cli.add_command(config_cmd.config)
     cli.add_command(rules.rules)
+    cli.add_command(notify_cmd.notify)
+    cli.add_command(notify_cmd.outbox)
 
 
 _register()

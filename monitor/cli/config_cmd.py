@@ -31,6 +31,17 @@ def check(app: AppContext, file: str | None) -> None:
     loaded = config_module.load(path)
     where = loaded.source or "embedded defaults"
     click.echo(f"{where}: OK ({len(loaded.feeds)} feed(s); database {loaded.database_path()})")
+    if loaded.channels:
+        from monitor.notify.channels import channel_urls, shown
+
+        for channel in loaded.channels:  # secrets masked; a bad urls_file fails the check
+            urls = channel_urls(channel, loaded.base_dir)
+            marks = [m for m, name in (("default", loaded.default_channel),
+                                       ("health", loaded.health_channel)) if name == channel.name]
+            click.echo(f"channel {channel.name}" + (f" ({', '.join(marks)})" if marks else "")
+                       + f": {len(urls)} URL(s)")
+            for url in urls:
+                click.echo(f"  {shown(url)}")
 
 
 @config.command("settings")

@@ -1,17 +1,17 @@
-"""Notify: hits become alerts delivered to channels.
+"""Notify: hits become alerts delivered to channels through Apprise.
 
-This is the seam alert delivery plugs into (channels, outbox, templates, digests); the
-pipeline hands every poll's hits to a :class:`Notifier`. With no notifier configured,
-hits are only stored.
+- :mod:`monitor.notify.routing` decides, in the transaction that stores a hit, which
+  channels it goes to and when (at once, or at the end of its digest period).
+- :mod:`monitor.notify.sender` groups due alerts into messages, renders them
+  (:mod:`monitor.notify.render`) and delivers each to every URL of its channel
+  (:mod:`monitor.notify.channels`), with retries; the outbox tables keep every step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Protocol
-
-from monitor.models import Hit
 
 
 class Notifier(Protocol):
-    async def push(self, hits: Sequence[Hit]) -> None: ...
+    def wake(self) -> None:
+        """New alerts are in the outbox: send what is due soon."""

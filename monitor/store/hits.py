@@ -32,7 +32,7 @@ def save_hits(db: sqlite_utils.Database, hits: Iterable[Hit],
              json.dumps([list(span) for span in hit.spans]), created],
         )
         if cursor.rowcount:
-            new.append(replace(hit, article_id=article_id))
+            new.append(replace(hit, article_id=article_id, id=cursor.lastrowid or 0))
     return new
 
 

@@ -96,6 +96,56 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         CREATE INDEX hits_rule_created ON hits (rule_id, created_at)
         """,
     ),
+    # 3: the alert outbox
+    (
+        """
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            rule_id TEXT,
+            payload TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL
+        )
+        """,
+        """
+        CREATE INDEX messages_rule_channel ON messages (rule_id, channel, created_at)
+        """,
+        """
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            hit_id INTEGER NOT NULL REFERENCES hits(id) ON DELETE CASCADE,
+            rule_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            digest INTEGER NOT NULL DEFAULT 0,
+            due_at TEXT NOT NULL,
+            message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (hit_id, channel)
+        )
+        """,
+        """
+        CREATE INDEX alerts_unsent ON alerts (message_id, due_at)
+        """,
+        """
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            url_key TEXT NOT NULL,
+            url_shown TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_attempt_at TEXT,
+            last_error TEXT,
+            sent_at TEXT,
+            UNIQUE (message_id, url_key)
+        )
+        """,
+        """
+        CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at)
+        """,
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,325 @@
+"""The sender: due alerts become messages, and messages are delivered to every URL of their
+channel through Apprise, with retries; the outbox tables (store/outbox.py) record each step.
+
+One pass (:meth:`Sender.step`):
+
+1. compose, in one transaction: the alerts that are due are grouped into messages (one per
+   alert; one per rule and channel for a digest) with one pending delivery per URL of the
+   channel. A throttled rule that has had its ``max`` messages in the last ``per`` has the
+   rest of its alerts moved into the digest at the end of that period ("folded").
+2. send: each due delivery is rendered in the format its service takes (HTML for email,
+   Markdown for Slack, text for webhooks...) and sent by one Apprise object for that one
+   URL; it is marked sent, or failed with the reason, its attempt counted and its next
+   attempt set (``notify.retry_first`` doubling up to ``notify.retry_max``). Nothing is
+   dropped: a delivery waits until it goes. One dead URL delays no other.
+
+Apprise logs secrets at DEBUG (request URLs with tokens); its records are kept out of our
+logs, and the reason of a failure is taken from that call's own log lines with every part
+of the URL (password, path, query values, ``${VAR}`` values) masked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from monitor.config import Config
+from monitor.errors import MonitorError, NotifyError
+from monitor.match.rules import RuleSpec
+from monitor.models import ChannelSpec
+from monitor.notify import render as rendering
+from monitor.notify.channels import channel_urls, expand, shown, url_key
+from monitor.notify.routing import period_end
+from monitor.store import Store, outbox
+from monitor.store.transaction import transaction
+
+log = logging.getLogger(__name__)
+
+IMMEDIATE, DIGEST, FOLDED = 0, 1, 2  # alerts.digest: how an alert waits
+BATCH = 100  # deliveries taken per pass
+
+_SEVERITY_TYPES = {"critical": "failure", "high": "warning", "medium": "info", "low": "info"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One delivery attempt to one URL."""
+
+    url: str  # shown (secrets masked)
+    ok: bool
+    reason: str = ""
+
+
+class Sender:
+    def __init__(self, config: Config, store: Store,
+                 rules: Callable[[], Mapping[str, RuleSpec]] = dict,
+                 environ: Mapping[str, str] | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.rules = rules  # the rules loaded now (titles, severities, throttles)
+        self.environ = environ
+        self.channels = {channel.name: channel for channel in config.channels}
+        self._wake = asyncio.Event()
+        self._warned: set[str] = set()
+        _quiet_apprise()
+
+    def wake(self) -> None:
+        """New alerts are queued: run a pass soon (the daemon's loop waits on this)."""
+        self._wake.set()
+
+    async def step(self, now: datetime | None = None) -> tuple[int, int]:
+        """Compose and send what is due; returns (sent, failed) deliveries."""
+        now = now or datetime.now(UTC)
+        await self.store.run(self._compose, now)
+        sent = failed = 0
+        for delivery in await self.store.run(outbox.due_deliveries, now, BATCH):
+            outcome = await self._attempt(delivery)
+            finished = datetime.now(UTC)
+            if outcome.ok:
+                await self.store.run(outbox.mark_sent, delivery["id"], finished)
+                sent += 1
+                continue
+            wait = backoff(delivery["attempts"] + 1, self.config.notify.retry_first,
+                           self.config.notify.retry_max)
+            await self.store.run(outbox.mark_failed, delivery["id"], outcome.reason, finished,
+                                 finished + timedelta(seconds=wait))
+            failed += 1
+            log.warning("notify: delivery %d to %s (channel %s) failed, attempt %d; next in "
+                        "%ss: %s", delivery["id"], outcome.url, delivery["channel"],
+                        delivery["attempts"] + 1, wait, outcome.reason,
+                        extra={"stage": "notify", "error_code": "notify.failed"})
+        if sent:
+            log.info("notify: %d delivery(ies) sent", sent, extra={"stage": "notify"})
+        return sent, failed
+
+    async def drain(self, wait: float) -> tuple[int, int]:
+        """Pass after pass until nothing is due within ``wait`` seconds (``run --once``)."""
+        deadline = datetime.now(UTC) + timedelta(seconds=wait)
+        totals = [0, 0]
+        while True:
+            sent, failed = await self.step()
+            totals[0] += sent
+            totals[1] += failed
+            upcoming = await self.store.run(outbox.next_attempt)
+            if upcoming is None:
+                break
+            due = datetime.fromisoformat(upcoming)
+            if due > deadline:
+                break
+            await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
+        return totals[0], totals[1]
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """The daemon's sending loop: a pass on each wake-up, each tick and each due retry."""
+        while not stop.is_set():
+            try:
+                await self.step()
+                upcoming = await self.store.run(outbox.next_attempt)
+            except Exception:  # the loop never dies: the outbox keeps everything
+                log.exception("notify: sending pass failed", extra={"stage": "notify"})
+                upcoming = None
+            timeout = float(self.config.notify.tick)
+            if upcoming is not None:
+                until = (datetime.fromisoformat(upcoming) - datetime.now(UTC)).total_seconds()
+                timeout = min(timeout, max(until, 0.0))
+            self._wake.clear()
+            waiters = [asyncio.ensure_future(self._wake.wait()),
+                       asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def test(self, channel: str) -> list[Outcome]:
+        """A test message to every URL of ``channel``, sent now, outside the outbox."""
+        spec = self.channels.get(channel)
+        if spec is None:
+            raise NotifyError(f"notify: no channel '{channel}' in the config (defined: "
+                              f"{', '.join(sorted(self.channels)) or 'none'})",
+                              "notify.unknown_channel")
+        message = {"kind": "test", "channel": channel, "payload": {}, "hits": []}
+        urls = channel_urls(spec, self.config.base_dir)
+        return list(await asyncio.gather(*(asyncio.to_thread(self._deliver, url, spec, message)
+                                           for url in urls)))
+
+    # -- compose ---------------------------------------------------------------------------
+
+    def _compose(self, db: Any, now: datetime) -> None:
+        with transaction(db):
+            groups: dict[tuple[str, str, bool], list[dict[str, Any]]] = {}
+            for alert in outbox.due_alerts(db, now):
+                groups.setdefault((alert["rule_id"], alert["channel"],
+                                   alert["digest"] != IMMEDIATE), []).append(alert)
+            rules = self.rules()
+            for (rule_id, channel, digest), alerts in groups.items():
+                urls = self._urls(channel)
+                if urls is None:
+                    continue  # unknown or unreadable channel: the alerts wait, and are logged
+                rule = rules.get(rule_id)
+                payload = _payload(rule)
+                if digest:
+                    payload["folded"] = sum(a["digest"] == FOLDED for a in alerts)
+                    outbox.create_message(db, channel, "digest", rule_id, payload,
+                                          [a["id"] for a in alerts], urls, now)
+                    continue
+                allowed = len(alerts)
+                throttle = rule.notify.throttle if rule is not None else None
+                if throttle is not None:
+                    since = now - timedelta(seconds=throttle.period)
+                    allowed = max(0, throttle.limit - outbox.messages_since(
+                        db, rule_id, channel, since))
+                for alert in alerts[:allowed]:
+                    outbox.create_message(db, channel, "alert", rule_id, payload,
+                                          [alert["id"]], urls, now)
+                if throttle is not None and alerts[allowed:]:
+                    outbox.defer_alerts(db, [a["id"] for a in alerts[allowed:]],
+                                        period_end(now, throttle.period), FOLDED)
+
+    def _urls(self, channel: str) -> list[tuple[str, str]] | None:
+        """(url_key, shown) of the channel's URLs; None (logged once) when it cannot be used."""
+        spec = self.channels.get(channel)
+        try:
+            if spec is None:
+                raise NotifyError(f"notify: alerts wait for channel '{channel}', which the "
+                                  "config does not define: add a [channels."
+                                  f"{channel}] table", "notify.unknown_channel")
+            urls = channel_urls(spec, self.config.base_dir)
+        except NotifyError as exc:
+            if channel not in self._warned:
+                self._warned.add(channel)
+                log.error("%s", exc.message, extra={"stage": "notify", "error_code": exc.code})
+            return None
+        self._warned.discard(channel)
+        return [(url_key(url), shown(url)) for url in urls]
+
+    # -- send ------------------------------------------------------------------------------
+
+    async def _attempt(self, delivery: Mapping[str, Any]) -> Outcome:
+        spec = self.channels.get(delivery["channel"])
+        try:
+            if spec is None:
+                raise NotifyError(f"channel '{delivery['channel']}' is not in the config",
+                                  "notify.unknown_channel")
+            url = next((u for u in channel_urls(spec, self.config.base_dir)
+                        if url_key(u) == delivery["url_key"]), None)
+            if url is None:
+                raise NotifyError(f"{delivery['url_shown']} is no longer a URL of channel "
+                                  f"{spec.name}", "notify.url_gone")
+            message = await self.store.run(outbox.message, delivery["message_id"])
+        except MonitorError as exc:
+            return Outcome(delivery["url_shown"], False, exc.message)
+        return await asyncio.to_thread(self._deliver, url, spec, message)
+
+    def _deliver(self, url: str, channel: ChannelSpec, message: Mapping[str, Any]) -> Outcome:
+        """One message to one URL with its own Apprise object (on a worker thread)."""
+        import apprise
+
+        display = shown(url)
+        try:
+            real = expand(url, channel.name, self.environ)
+        except NotifyError as exc:
+            return Outcome(display, False, exc.message)
+        server = apprise.Apprise.instantiate(real, suppress_exceptions=True)
+        if not server:
+            return Outcome(display, False, f"Apprise cannot read the URL {display}: check it "
+                           "against https://github.com/caronc/apprise/wiki")
+        server.request_rate_per_sec = 0  # one message per object: no throttling wait
+        if "overflow=" not in real and server.service_name != "E-Mail":
+            server.overflow_mode = apprise.OverflowMode.SPLIT
+        fmt = _our_format(server.resolve_format())
+        country = _country_namer(channel.language)
+        rendered = rendering.render(message, fmt, country)
+        sender = apprise.Apprise()
+        sender.add(server)
+        kind = _notify_type(message)
+        result = sender.notify(body=rendered.body, title=rendered.title,
+                               body_format=apprise.NotifyFormat(fmt),
+                               notify_type=apprise.NotifyType(kind),
+                               timeout=float(self.config.notify.timeout),
+                               log_level=logging.DEBUG)
+        if result:
+            return Outcome(display, True)
+        return Outcome(display, False, _reason(result, real, self.environ, url))
+
+
+def _payload(rule: RuleSpec | None) -> dict[str, Any]:
+    if rule is None:
+        return {}
+    return {"rule_title": rule.title, "severity": rule.severity,
+            "description": rule.description}
+
+
+def _our_format(value: Any) -> str:
+    text = str(getattr(value, "value", value))
+    return text if text in rendering.FORMATS else rendering.TEXT
+
+
+def _notify_type(message: Mapping[str, Any]) -> str:
+    if message["kind"] == "health":
+        return "success" if message["payload"].get("recovered") else "failure"
+    if message["kind"] == "test":
+        return "info"
+    return _SEVERITY_TYPES.get(str(message["payload"].get("severity")), "info")
+
+
+def _country_namer(lang: str) -> Callable[[str], str]:
+    from monitor.match.countries import country_name
+
+    def name(code: str) -> str:
+        try:
+            return country_name(code, lang)
+        except MonitorError:
+            return code
+
+    return name
+
+
+def _reason(result: Any, real: str, environ: Mapping[str, str] | None, written: str) -> str:
+    """Why a send failed, from that call's Apprise log lines, secrets masked."""
+    lines = []
+    for entry in result.logs():
+        message = str(entry.message)
+        level = logging.getLevelName(str(getattr(entry, "level", "WARNING")))
+        if (isinstance(level, int) and level >= logging.WARNING) or message.startswith(
+                ("Socket Exception", "Response")):
+            lines.append(" ".join(message.split()))
+    status = getattr(getattr(result, "status", None), "name", "FAILURE").lower()
+    reason = "; ".join(dict.fromkeys(lines)) or f"Apprise reported {status}"
+    return _masked(reason, real, environ, written)[:1000]
+
+
+def _masked(text: str, real: str, environ: Mapping[str, str] | None, written: str) -> str:
+    """``text`` with every secret-looking part of the sent URL replaced by ****."""
+    parts = urlsplit(real)
+    secrets = {parts.password or "", parts.username or ""}
+    secrets |= {segment for segment in parts.path.split("/")}
+    secrets |= {value for _, value in parse_qsl(parts.query)}
+    secrets |= set(parts.netloc.split("@")[0].split(":")) if "@" in parts.netloc else set()
+    if "${" in written:
+        import os
+
+        env = os.environ if environ is None else environ
+        secrets |= {value for name, value in env.items() if "${" + name + "}" in written}
+    for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
+        text = text.replace(secret, "****")
+    return text
+
+
+def _quiet_apprise() -> None:
+    """Apprise's records stay out of our handlers (they hold secrets at DEBUG); each call's
+    own lines still reach its result (``result.logs()``), at DEBUG."""
+    apprise_log = logging.getLogger("apprise")
+    apprise_log.setLevel(logging.DEBUG)
+    apprise_log.propagate = False
+    if not any(isinstance(h, logging.NullHandler) for h in apprise_log.handlers):
+        apprise_log.addHandler(logging.NullHandler())
+
+
+def backoff(failures: int, first: int, most: int) -> int:
+    """Seconds before the next attempt after ``failures`` failed ones: first, 2x, 4x...,
+    at most ``most``."""
+    return int(min(most, first * 2 ** min(max(failures - 1, 0), 40)))
