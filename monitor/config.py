@@ -108,6 +108,14 @@ class NotifySettings:
     once_wait: int = setting(
         60, "how long `run --once` goes on sending (and retrying) before it exits",
         "duration", 0)
+    health_after: int = setting(
+        21600, "a feed failing for longer than this is reported broken (health_channel)",
+        "duration", 0)
+    silence_factor: float = setting(
+        10.0, "a feed is reported silent after this many times its usual gap between "
+        "articles without a new one", minimum=1)
+    silence_min: int = setting(
+        86400, "...and never before this long without a new article", "duration", 0)
 
 
 @dataclass(frozen=True)

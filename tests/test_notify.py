@@ -277,3 +277,37 @@ def test_notify_test_and_outbox_retry_commands(tmp_path: Path, hook: WebhookRece
     assert newsmon("outbox", "retry", "9999").exit_code == 1
     sent = json.loads(newsmon("outbox", "--sent", "--format", "json").output)
     assert len(sent) == 2
+
+
+def test_feed_health_alerts_once_when_broken_and_once_when_recovered(
+        tmp_path: Path, feed_server: FeedServer, hook: WebhookReceiver) -> None:
+    url = feed_server.add("/rss", status=500, body=b"down")
+    data = settings({"ops": {"urls": [hook.url()]}}, health_channel="ops",
+                    notify={"once_wait": 0, "health_after": 0})
+    run_once(tmp_path, [{"url": url, "title": "Wire <Nordic>"}], data)
+    run_once(tmp_path, [{"url": url}], data)  # still failing: no second message
+    feed_server.add("/rss", body=rss([item("a", "Quiet day")]))
+    run_once(tmp_path, [{"url": url}], data)
+    run_once(tmp_path, [{"url": url}], data)  # still fine: nothing more
+    titles = [post["body"]["title"] for post in hook.accepted]
+    assert titles == ["Feed broken: Wire <Nordic>", "Feed recovered: Wire <Nordic>"]
+    broken = hook.accepted[0]["body"]
+    assert "fetch.http_500" in broken["message"] and broken["type"] == "failure"
+    assert hook.accepted[1]["body"]["type"] == "success"
+
+
+def test_a_feed_silent_for_long_against_its_cadence_is_reported(
+        tmp_path: Path, feed_server: FeedServer, hook: WebhookReceiver) -> None:
+    hourly = [item(f"h{i}", f"Hourly {i}", "Nothing much.", age=timedelta(days=3, hours=i))
+              for i in range(6)]
+    url = feed_server.add("/rss", body=rss(hourly))
+    data = settings({"ops": {"urls": [hook.url()]}}, health_channel="ops")
+    run_once(tmp_path, [{"url": url}], data)
+    [silent] = hook.accepted
+    assert silent["body"]["title"].startswith("Feed silent: ")
+    assert "no new article for 3d" in silent["body"]["message"]
+    assert "every 1h" in silent["body"]["message"]
+    feed_server.add("/rss", body=rss([item("fresh", "News again", "Something.") , *hourly]))
+    run_once(tmp_path, [{"url": url}], data)
+    assert [p["body"]["title"].split(":")[0] for p in hook.accepted] == [
+        "Feed silent", "Feed recovered"]

@@ -6,7 +6,9 @@ One pass (:meth:`Sender.step`):
 1. compose, in one transaction: the alerts that are due are grouped into messages (one per
    alert; one per rule and channel for a digest) with one pending delivery per URL of the
    channel. A throttled rule that has had its ``max`` messages in the last ``per`` has the
-   rest of its alerts moved into the digest at the end of that period ("folded").
+   rest of its alerts moved into the digest at the end of that period ("folded"). Feeds
+   that broke, fell silent or recovered get a message to the health channel
+   (:mod:`monitor.notify.health`).
 2. send: each due delivery is rendered in the format its service takes (HTML for email,
    Markdown for Slack, text for webhooks...) and sent by one Apprise object for that one
    URL; it is marked sent, or failed with the reason, its attempt counted and its next
@@ -32,10 +34,12 @@ from monitor.config import Config
 from monitor.errors import MonitorError, NotifyError
 from monitor.match.rules import RuleSpec
 from monitor.models import ChannelSpec
+from monitor.notify import health
 from monitor.notify import render as rendering
 from monitor.notify.channels import channel_urls, expand, shown, url_key
 from monitor.notify.routing import period_end
 from monitor.store import Store, outbox
+from monitor.store import health as health_rows
 from monitor.store.transaction import transaction
 
 log = logging.getLogger(__name__)
@@ -178,6 +182,22 @@ class Sender:
                 if throttle is not None and alerts[allowed:]:
                     outbox.defer_alerts(db, [a["id"] for a in alerts[allowed:]],
                                         period_end(now, throttle.period), FOLDED)
+            self._check_health(db, now)
+
+    def _check_health(self, db: Any, now: datetime) -> None:
+        """Feeds that broke, fell silent or recovered: their state, and a message to the
+        health channel (when one is set)."""
+        found = health.changes(health_rows.feeds_for_health(db), now, self.config.notify)
+        channel = self.config.health_channel
+        urls = self._urls(channel) if found and channel else None
+        for change in found:
+            health_rows.set_health(db, change.feed_id, change.state, now)
+            log.warning("%s: %s", change.title, change.text,
+                        extra={"stage": "notify", "feed_id": change.feed_id})
+            if urls is not None:
+                outbox.create_message(db, channel, "health", None,
+                                      {"title": change.title, "text": change.text,
+                                       "recovered": change.recovered}, [], urls, now)
 
     def _urls(self, channel: str) -> list[tuple[str, str]] | None:
         """(url_key, shown) of the channel's URLs; None (logged once) when it cannot be used."""

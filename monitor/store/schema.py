@@ -145,6 +145,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """
         CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at)
         """,
+        """
+        ALTER TABLE feeds ADD COLUMN health TEXT NOT NULL DEFAULT 'ok'
+        """,
+        """
+        ALTER TABLE feeds ADD COLUMN health_since TEXT
+        """,
     ),
 )
 
