@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,36 @@ def test_sighup_is_survived_and_sigterm_abandons_a_stuck_fetch(tmp_path: Path,
     assert "SIGHUP" in stderr and "abandoned 1 in-flight poll" in stderr
     assert "Traceback" not in stderr, stderr
     assert stored(tmp_path) == 0
+
+
+def test_daemon_alerts_a_hit_by_email(tmp_path: Path, feed_server: FeedServer) -> None:
+    from email.utils import format_datetime
+
+    from tests.receivers import SmtpReceiver, parts
+
+    now = format_datetime(datetime.now(UTC))
+    text = ("Finland has pledged to send air-defence crews as part of the security guarantees "
+            "for Ukraine, the government said.")
+    url = feed_server.add("/rss", body=rss([{"guid": "fi", "title": "Finland pledges crews",
+                                             "link": "https://example.org/fi",
+                                             "description": text, "pubDate": now}]))
+    with SmtpReceiver() as smtp:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'database = "news.db"\ndefault_channel = "desk"\n[schedule]\ntick = "1s"\n'
+            f'startup_spread = "0s"\n[notify]\ntick = "1s"\n'
+            f'[channels.desk]\nurls = ["{smtp.url()}"]\n'
+            f'[[feeds]]\nurl = "{url}"\ninterval = "1h"\n', "utf-8")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
+        proc = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config),
+                                 "run"], stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            [message] = smtp.wait_for(1, timeout=30)
+            proc.send_signal(signal.SIGTERM)
+            _, stderr = proc.communicate(timeout=15)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 0, stderr
+    assert message["Subject"].endswith("security guarantees for Ukraine: Finland")
+    assert "https://example.org/fi" in dict(parts(message))["text/plain"]

@@ -55,3 +55,15 @@ def test_demo_hits_include_the_seed_article(tmp_path: Path) -> None:
     everything = {code for h in result.hits for codes in h["captures"].values()
                   for code in codes}
     assert not everything & {"RU", "UA", "HU", "SK", "CN"}
+
+
+def test_demo_alerts_every_hit_through_apprise_to_its_receiver(tmp_path: Path) -> None:
+    result = run_demo(tmp_path)
+    assert result.hits and len(result.alerts) == len(result.hits)
+    titles = [alert["title"] for alert in result.alerts]
+    assert all(t.startswith("[HIGH] A country commits to security guarantees") for t in titles)
+    seed = next(a for a in result.alerts if "Vingt-six pays" in a["message"])
+    assert "https://" in seed["message"] and "[" in seed["message"]  # link, marked spans
+    out = CliRunner().invoke(cli, ["demo", "--keep", str(tmp_path / "again")],
+                             catch_exceptions=False)
+    assert f"alerts received on 127.0.0.1 ({len(result.hits)})" in out.output

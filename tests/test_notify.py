@@ -311,3 +311,19 @@ def test_a_feed_silent_for_long_against_its_cadence_is_reported(
     run_once(tmp_path, [{"url": url}], data)
     assert [p["body"]["title"].split(":")[0] for p in hook.accepted] == [
         "Feed silent", "Feed recovered"]
+
+
+def test_a_burst_becomes_a_handful_of_messages_and_loses_no_hit(
+        tmp_path: Path, feed_server: FeedServer, hook: WebhookReceiver) -> None:
+    items = [item(f"b{i}", f"Burst item {i:03d}", PLEDGE + f" Number {i}.") for i in range(120)]
+    url = feed_server.add("/rss", body=rss(items))
+    data = settings({"chat": {"urls": [hook.url()]}}, rules_dir=rules_with(
+        tmp_path, {"channels": ["chat"], "throttle": {"max": 3, "per": "1h"}}))
+    run_once(tmp_path, [{"url": url}], data)
+    assert len(hook.accepted) == 3
+    step(tmp_path, data, timedelta(minutes=61))
+    assert len(hook.accepted) <= 8  # the digest, split at the service's size limit
+    digest = "\n".join(post["body"]["message"] for post in hook.accepted[3:])
+    assert "117 of them held back by the rule's throttle" in digest
+    everything = "\n".join(post["body"]["message"] for post in hook.accepted)
+    assert all(f"Burst item {i:03d}" in everything for i in range(120))

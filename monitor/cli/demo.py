@@ -14,7 +14,8 @@ from monitor.cli.output import format_option, render
 @format_option
 def demo(keep: str | None, fmt: str) -> None:
     """Serve bundled sample feeds (8 languages; RSS, Atom, JSON Feed) on 127.0.0.1, run the
-    real pipeline once into a temporary database and print what it stored.
+    real pipeline once into a temporary database, alert its hits through Apprise to a
+    receiver on 127.0.0.1, and print what was stored and what arrived.
 
     \b
     Example:
@@ -39,6 +40,14 @@ def demo(keep: str | None, fmt: str) -> None:
         click.echo(render(hits, fmt, ["rule", "captures", "lang", "title", "snippet"]))
     else:
         click.echo(render(hits, fmt))
+    alerts = [{"title": a.get("title", ""), "type": a.get("type", ""),
+               "message": a.get("message", "")} for a in result.alerts]
+    if fmt == "table":
+        click.echo(f"\nalerts received on 127.0.0.1 ({len(alerts)}):")
+        for alert in alerts:
+            click.echo(f"--- {alert['title']}\n{alert['message']}")
+    else:
+        click.echo(render(alerts, fmt))
     if fmt == "table":
         failed = [p for p in result.polls if p.status == "error"]
         click.echo(f"\n{len(result.articles)} article(s) stored from {len(result.polls)} feed(s)"

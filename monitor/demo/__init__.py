@@ -1,5 +1,6 @@
 """``newsmon demo``: the real pipeline, once, on bundled sample feeds served on 127.0.0.1,
-into a temporary database, with the packaged rules. No network needed."""
+into a temporary database, with the packaged rules; the hits are alerted through Apprise
+(``json://``) to a receiver on the same loopback server. No network needed."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class DemoResult:
     polls: list[PollResult]
     articles: list[dict[str, Any]]
     hits: list[dict[str, Any]]
+    alerts: list[dict[str, Any]]  # what the loopback receiver got: Apprise's JSON payloads
 
 
 def sample_feeds() -> list[dict[str, Any]]:
@@ -41,9 +43,14 @@ def run_demo(workdir: Path | None = None) -> DemoResult:
     documents = {s["path"]: Document(s["body"], s["content_type"]) for s in samples}
     folder = workdir or Path(tempfile.mkdtemp(prefix="newsmon-demo-"))
     database = folder / "demo.db"
-    with serve(documents) as base:
+    inbox: list[dict[str, Any]] = []
+    with serve(documents, inbox) as base:
         config = config_module.build({
             "database": str(database),
+            "default_channel": "demo",
+            "channels": {"demo": {"urls": [base.replace("http://", "json://") + "/alerts"]}},
+            # the samples keep their dates: alert them however old they are
+            "notify": {"max_age": "36500d", "once_wait": "10s"},
             "fetch": {"allow_private_networks": True},
             "feeds": [{"url": base + s["path"], "title": s["title"], "tags": s["tags"]}
                       for s in samples],
@@ -55,7 +62,7 @@ def run_demo(workdir: Path | None = None) -> DemoResult:
         hits = list_hits(db, limit=1000)
     finally:
         db.conn.close()
-    return DemoResult(database, polls, stored, hits)
+    return DemoResult(database, polls, stored, hits, inbox)
 
 
 async def _poll(config: config_module.Config, database: Path) -> list[PollResult]:

@@ -1,15 +1,19 @@
 """A small static feed server on 127.0.0.1 for the demo: conditional GET (ETag and
-Last-Modified answered with 304), one thread per request, stopped with the context."""
+Last-Modified answered with 304), one thread per request, stopped with the context. It
+also takes the demo's alerts: JSON posted to ``/alerts`` (Apprise's ``json://``) is kept
+in the ``inbox`` list given to :func:`serve`."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -23,8 +27,23 @@ class Document:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    documents: Mapping[str, Document] = {}
+    documents: ClassVar[Mapping[str, Document]] = {}
+    inbox: ClassVar[list[dict[str, Any]]] = []
     last_modified = formatdate(usegmt=True)
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path != "/alerts":
+            self.send_error(404)
+            return
+        try:
+            self.inbox.append(json.loads(body))
+        except ValueError:
+            self.send_error(400)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def do_GET(self) -> None:
         document = self.documents.get(self.path.split("?")[0])
@@ -49,9 +68,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve(documents: Mapping[str, Document]) -> Iterator[str]:
-    """Serve ``{path: Document}`` on 127.0.0.1; yields the base URL."""
-    handler = type("DemoHandler", (_Handler,), {"documents": dict(documents)})
+def serve(documents: Mapping[str, Document],
+          inbox: list[dict[str, Any]] | None = None) -> Iterator[str]:
+    """Serve ``{path: Document}`` on 127.0.0.1, alerts posted to /alerts into ``inbox``;
+    yields the base URL."""
+    handler = type("DemoHandler", (_Handler,), {"documents": dict(documents),
+                                                "inbox": [] if inbox is None else inbox})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="demo-feeds", daemon=True)
     thread.start()
