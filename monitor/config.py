@@ -375,11 +375,14 @@ def build(data: Mapping[str, Any], source: str = "", text: str = "",
     top = {k: v for k, v in values.items() if "." not in k}
     channels = _channels_from(data.get("channels", {}), label, text)
     names = {channel.name for channel in channels}
+    from_env = _env_overrides(os.environ if environ is None else environ)
     for key in ("default_channel", "health_channel"):
         if top.get(key) and top[key] not in names:
+            where = (f"${ENV_PREFIX}{key.upper()}" if key in from_env
+                     else _where(label, text, "", key))
             raise ConfigError(
-                f"config: {_where(label, text, '', key)}: {key} = '{top[key]}' names no "
-                f"[channels.{top[key]}] table (defined: {', '.join(sorted(names)) or 'none'})",
+                f"config: {where}: {key} = '{top[key]}' names no [channels.{top[key]}] "
+                f"table (defined: {', '.join(sorted(names)) or 'none'})",
                 "config.unknown_channel")
     return Config(**top, **sections, feeds=feeds, channels=channels, source=source)
 

@@ -86,6 +86,14 @@ class Daemon:
             return
         self.pipeline.matcher = matcher
         self.pipeline.router = Router(self.config, matcher.rules)
+        defined = {channel.name for channel in self.config.channels}
+        for rule in matcher.rules:
+            missing = [name for name in rule.notify.channels if name not in defined]
+            if missing:
+                log.error("rule %s names channel(s) %s, which the config does not define; "
+                          "its alerts wait in the outbox until a [channels.NAME] table exists",
+                          rule.id, ", ".join(missing),
+                          extra={"stage": "notify", "error_code": "notify.unknown_channel"})
         log.info("%d rule(s) loaded from %s", len(matcher.rules), path,
                  extra={"stage": "match"})
 

@@ -1,9 +1,10 @@
 """Messages: a title and a body per format (plain text, Markdown for chat, HTML for email),
 rendered from the outbox's message rows.
 
-Everything that comes from a feed (titles, sentences, feed names, links) is escaped for the
-format, and mention syntax is defused in all of them (``@channel``, ``@here``,
-``@everyone``, ``<!channel>``, ``<@U123>``): a feed cannot ping a channel or inject markup.
+Everything that comes from a feed (titles, sentences, feed names) is escaped for the
+format, a link is made clickable only when it is http(s), and mention syntax is defused
+(``@channel``, ``@here``, ``@everyone``, ``<!channel>``, ``<@U123>``): a feed cannot ping a
+channel or inject markup.
 Matched spans of the sentence are marked (**bold** in Markdown, <b> in HTML, [brackets] in
 plain text). A digest lists every hit of its period, and says how many the throttle folded
 into it.

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -46,6 +48,9 @@ log = logging.getLogger(__name__)
 
 IMMEDIATE, DIGEST, FOLDED = 0, 1, 2  # alerts.digest: how an alert waits
 BATCH = 100  # deliveries taken per pass
+MIN_SECRET = 4  # characters: shorter URL parts are not masked (they are words like "x")
+PORT_DIGITS = 5
+_HOST = re.compile(r"(?i)localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+|\[[0-9a-f:.]+\]")
 
 _SEVERITY_TYPES = {"critical": "failure", "high": "warning", "medium": "info", "low": "info"}
 
@@ -118,7 +123,7 @@ class Sender:
             sent, failed = await self.step()
             totals[0] += sent
             totals[1] += failed
-            upcoming = await self.store.run(outbox.next_attempt)
+            upcoming = await self.store.run(outbox.next_attempt, datetime.now(UTC))
             if upcoming is None:
                 break
             due = datetime.fromisoformat(upcoming)
@@ -132,7 +137,7 @@ class Sender:
         while not stop.is_set():
             try:
                 await self.step()
-                upcoming = await self.store.run(outbox.next_attempt)
+                upcoming = await self.store.run(outbox.next_attempt, datetime.now(UTC))
             except Exception:  # the loop never dies: the outbox keeps everything
                 log.exception("notify: sending pass failed", extra={"stage": "notify"})
                 upcoming = None
@@ -322,18 +327,20 @@ def _reason(result: Any, real: str, environ: Mapping[str, str] | None, written: 
 
 
 def _masked(text: str, real: str, environ: Mapping[str, str] | None, written: str) -> str:
-    """``text`` with every secret-looking part of the sent URL replaced by ****."""
+    """``text`` with every secret-looking part of the sent URL replaced by ****: the user
+    and password, the pieces of the host part that are no host name or port (a Telegram bot
+    token lives there), the path segments, the query values and the ``${VAR}`` values."""
     parts = urlsplit(real)
-    secrets = {parts.password or "", parts.username or ""}
-    secrets |= {segment for segment in parts.path.split("/")}
+    secrets = {segment for segment in parts.path.split("/")}
     secrets |= {value for _, value in parse_qsl(parts.query)}
-    secrets |= set(parts.netloc.split("@")[0].split(":")) if "@" in parts.netloc else set()
+    for piece in re.split(r"[:@]", parts.netloc):
+        if not (_HOST.fullmatch(piece) or (piece.isdigit() and len(piece) <= PORT_DIGITS)):
+            secrets.add(piece)
+    secrets |= {parts.password or "", parts.username or ""}
     if "${" in written:
-        import os
-
         env = os.environ if environ is None else environ
         secrets |= {value for name, value in env.items() if "${" + name + "}" in written}
-    for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
+    for secret in sorted((s for s in secrets if len(s) >= MIN_SECRET), key=len, reverse=True):
         text = text.replace(secret, "****")
     return text
 

@@ -105,12 +105,14 @@ def due_deliveries(db: sqlite_utils.Database, now: datetime,
         "ORDER BY deliveries.next_attempt_at, deliveries.id LIMIT ?", [to_iso(now), limit]))
 
 
-def next_attempt(db: sqlite_utils.Database) -> str | None:
-    """When the next pending delivery or unsent alert is due (ISO), None when none is."""
+def next_attempt(db: sqlite_utils.Database, now: datetime) -> str | None:
+    """When the next pending delivery, or the next alert waiting for its time (a digest),
+    is due (ISO); None when nothing is. Alerts already due but in no message are left out:
+    a pass has just tried them and their channel cannot be used."""
     row = db.execute(
         "SELECT min(t) FROM (SELECT min(next_attempt_at) AS t FROM deliveries "
         "WHERE status = 'pending' UNION ALL SELECT min(due_at) FROM alerts "
-        "WHERE message_id IS NULL)").fetchone()
+        "WHERE message_id IS NULL AND due_at > ?)", [to_iso(now)]).fetchone()
     return str(row[0]) if row and row[0] else None
 
 
