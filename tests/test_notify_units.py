@@ -615,7 +615,7 @@ def test_create_message_links_alerts_and_makes_one_delivery_per_url(
     rows = list(db.query("SELECT * FROM deliveries ORDER BY id"))
     assert [(r["url_key"], r["url_shown"], r["status"], r["attempts"]) for r in rows] == [
         ("k1", "json://h/a", "pending", 0), ("k2", "mailto://u:****@h", "pending", 0)]
-    due = outbox.due_deliveries(db, NOW)
+    due = outbox.claim_deliveries(db, NOW, LEASE_END)
     assert [(d["channel"], d["kind"]) for d in due] == [("desk", "digest")] * 2
 
 
@@ -634,6 +634,9 @@ def test_message_has_its_payload_and_hits_oldest_first(db: sqlite_utils.Database
     assert (first["feed"], first["title"], first["url"]) == (
         "Nordic Wire", "Title g0", "https://example.org/g0")
     assert render(message, "text", COUNTRIES.__getitem__).title == "[MEDIUM] sg: 2 hits"
+
+
+LEASE_END = NOW + timedelta(days=30)  # claims in these tests outlast every moment they use
 
 
 def one_delivery(db: sqlite_utils.Database) -> int:
@@ -656,8 +659,8 @@ def test_mark_failed_counts_the_attempt_and_defers(db: sqlite_utils.Database) ->
     row = delivery(db, delivery_id)
     assert (row["status"], row["attempts"], row["last_error"]) == ("pending", 1, "HTTP 500")
     assert row["next_attempt_at"] == "2026-03-02T10:18:03+00:00"
-    assert outbox.due_deliveries(db, NOW) == []
-    assert [d["id"] for d in outbox.due_deliveries(db, retry)] == [delivery_id]
+    assert outbox.claim_deliveries(db, NOW, LEASE_END) == []
+    assert [d["id"] for d in outbox.claim_deliveries(db, retry, LEASE_END)] == [delivery_id]
 
 
 def test_mark_failed_does_not_touch_a_sent_delivery(db: sqlite_utils.Database) -> None:
@@ -668,7 +671,7 @@ def test_mark_failed_does_not_touch_a_sent_delivery(db: sqlite_utils.Database) -
     row = delivery(db, delivery_id)
     assert (row["status"], row["attempts"], row["last_error"]) == ("sent", 1, None)
     assert row["sent_at"] == "2026-03-02T10:17:03+00:00"
-    assert outbox.due_deliveries(db, NOW + timedelta(days=1)) == []
+    assert outbox.claim_deliveries(db, NOW + timedelta(days=1), LEASE_END) == []
 
 
 def test_mark_sent_clears_the_last_error(db: sqlite_utils.Database) -> None:
@@ -685,7 +688,7 @@ def test_retry_now_only_works_on_pending_deliveries(db: sqlite_utils.Database) -
     moment = NOW + timedelta(minutes=2)
     assert outbox.retry_now(db, delivery_id, moment) is True
     assert delivery(db, delivery_id)["next_attempt_at"] == "2026-03-02T10:19:03+00:00"
-    assert [d["id"] for d in outbox.due_deliveries(db, moment)] == [delivery_id]
+    assert [d["id"] for d in outbox.claim_deliveries(db, moment, LEASE_END)] == [delivery_id]
     outbox.mark_sent(db, delivery_id, moment)
     assert outbox.retry_now(db, delivery_id, moment) is False
     assert outbox.retry_now(db, 9999, moment) is False
@@ -779,3 +782,14 @@ def test_drain_returns_when_an_alerts_channel_is_unusable(tmp_path: Path) -> Non
     finally:
         store.close()
     assert result == (0, 0)
+
+
+def test_a_claimed_delivery_is_not_claimed_again_until_its_lease_ends(
+        db: sqlite_utils.Database) -> None:
+    delivery_id = one_delivery(db)
+    lease = NOW + timedelta(minutes=5)
+    assert [d["id"] for d in outbox.claim_deliveries(db, NOW, lease)] == [delivery_id]
+    assert outbox.claim_deliveries(db, NOW + timedelta(minutes=4), lease) == []
+    # the process that claimed it died: the delivery is due again when the lease ends
+    again = outbox.claim_deliveries(db, lease, lease + timedelta(minutes=5))
+    assert [d["id"] for d in again] == [delivery_id]

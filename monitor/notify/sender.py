@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 IMMEDIATE, DIGEST, FOLDED = 0, 1, 2  # alerts.digest: how an alert waits
 BATCH = 100  # deliveries taken per pass
+LEASE = 60  # seconds a claim outlasts ten sends timing out (the longest a pass should take)
 MIN_SECRET = 4  # characters: shorter URL parts are not masked (they are words like "x")
 PORT_DIGITS = 5
 _HOST = re.compile(r"(?i)localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+|\[[0-9a-f:.]+\]")
@@ -87,7 +88,8 @@ class Sender:
         now = now or datetime.now(UTC)
         await self.store.run(self._compose, now)
         queues: dict[str, list[dict[str, Any]]] = {}
-        for delivery in await self.store.run(outbox.due_deliveries, now, BATCH):
+        lease = datetime.now(UTC) + timedelta(seconds=LEASE + self.config.notify.timeout * 10)
+        for delivery in await self.store.run(outbox.claim_deliveries, now, lease, BATCH):
             queues.setdefault(delivery["url_key"], []).append(delivery)
         counts = await asyncio.gather(*(self._send_all(queue) for queue in queues.values()))
         sent, failed = sum(c[0] for c in counts), sum(c[1] for c in counts)

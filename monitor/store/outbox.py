@@ -9,9 +9,11 @@ last delivery:
 - An alert is queued in the transaction that stores its hit (:func:`queue_alerts`), due at
   once or at the end of its digest period.
 - The sender groups due alerts into messages and creates their deliveries in one
-  transaction (:func:`create_message`), then sends each due delivery and marks it sent or
-  failed (attempts, error text, next attempt). A delivery marked sent is never sent again;
-  one that was sent but not yet marked when the process died is sent again (at least once).
+  transaction (:func:`create_message`), claims the due deliveries (:func:`claim_deliveries`:
+  two passes or processes never take the same one), sends each and marks it sent or failed
+  (attempts, error text, next attempt). A delivery marked sent is never sent again; one that
+  was sent but not yet marked when the process died is sent again once its claim runs out
+  (at least once).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 import sqlite_utils
 
 from monitor.store.db import to_iso
+from monitor.store.transaction import transaction
 
 PENDING, SENT = "pending", "sent"
 
@@ -95,14 +98,20 @@ def create_message(db: sqlite_utils.Database, channel: str, kind: str, rule_id: 
     return message_id
 
 
-def due_deliveries(db: sqlite_utils.Database, now: datetime,
-                   limit: int = 100) -> list[dict[str, Any]]:
-    """Pending deliveries whose next attempt has come, with their message's channel."""
-    return list(db.query(
-        "SELECT deliveries.*, messages.channel, messages.kind FROM deliveries "
-        "JOIN messages ON messages.id = deliveries.message_id "
-        "WHERE deliveries.status = 'pending' AND deliveries.next_attempt_at <= ? "
-        "ORDER BY deliveries.next_attempt_at, deliveries.id LIMIT ?", [to_iso(now), limit]))
+def claim_deliveries(db: sqlite_utils.Database, now: datetime, lease: datetime,
+                     limit: int = 100) -> list[dict[str, Any]]:
+    """Pending deliveries whose next attempt has come, with their message's channel, each
+    claimed until ``lease`` (its next attempt moved there) in one transaction: another pass
+    or process does not take them, and if this one dies they are due again at ``lease``."""
+    with transaction(db):
+        rows = list(db.query(
+            "SELECT deliveries.*, messages.channel, messages.kind FROM deliveries "
+            "JOIN messages ON messages.id = deliveries.message_id "
+            "WHERE deliveries.status = 'pending' AND deliveries.next_attempt_at <= ? "
+            "ORDER BY deliveries.next_attempt_at, deliveries.id LIMIT ?", [to_iso(now), limit]))
+        db.conn.executemany("UPDATE deliveries SET next_attempt_at = ? WHERE id = ?",
+                            [(to_iso(lease), row["id"]) for row in rows])
+    return rows
 
 
 def next_attempt(db: sqlite_utils.Database, now: datetime) -> str | None:
