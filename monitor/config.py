@@ -93,6 +93,13 @@ class LanguageSettings:
 
 
 @dataclass(frozen=True)
+class DedupSettings:
+    window: int = setting(
+        604800, "a new article joins the story of a near-identical one seen this recently",
+        "duration", 3600)
+
+
+@dataclass(frozen=True)
 class NotifySettings:
     tick: int = setting(10, "how often the daemon sends the deliveries that are due",
                         "duration", 1)
@@ -137,6 +144,7 @@ class Config:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     language: LanguageSettings = field(default_factory=LanguageSettings)
+    dedup: DedupSettings = field(default_factory=DedupSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     feeds: tuple[FeedSpec, ...] = ()  # the [[feeds]] tables
     channels: tuple[ChannelSpec, ...] = ()  # the [channels.NAME] tables
@@ -166,6 +174,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "fetch": FetchSettings,
     "schedule": ScheduleSettings,
     "language": LanguageSettings,
+    "dedup": DedupSettings,
     "notify": NotifySettings,
 }
 

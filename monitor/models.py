@@ -103,6 +103,16 @@ class Language:
 
 
 @dataclass(frozen=True)
+class Signature:
+    """What near-duplicate detection keeps of an article (monitor/dedup/near.py)."""
+
+    full: bytes  # MinHash values of every shingle
+    lead: bytes  # MinHash values of the first shingles
+    shingles: int  # distinct shingles of the whole text
+    scheme: str  # how the values were made; values of another scheme are not compared
+
+
+@dataclass(frozen=True)
 class Article:
     """An entry ready to store: text extracted, language detected, dedup keys computed."""
 
@@ -119,6 +129,7 @@ class Article:
     fetched_at: datetime
     content_hash: str  # normalised title + stored text: the cross-feed duplicate key
     entry_hash: str  # title + text as the feed gave them: "did this entry change?"
+    signature: Signature | None = None  # None: too short to compare with others
 
 
 class SaveStatus(StrEnum):

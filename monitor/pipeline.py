@@ -17,12 +17,13 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from monitor import extract, schedule
 from monitor.config import Config
+from monitor.dedup import near
 from monitor.dedup.exact import canonical_url, content_hash
 from monitor.errors import FetchError, MonitorError, StoreError
 from monitor.fetch import Fetcher
@@ -42,7 +43,7 @@ from monitor.models import (
 from monitor.notify import Notifier
 from monitor.notify.routing import Router
 from monitor.parse import parse_feed
-from monitor.store import Store, articles, feeds
+from monitor.store import Store, articles, feeds, stories
 from monitor.store.db import to_iso
 from monitor.store.hits import save_hits
 from monitor.store.outbox import queue_alerts
@@ -80,7 +81,18 @@ class Pipeline:
                 await self.store.run(self._record_unchanged, unchanged)
             except StoreError as exc:  # those feeds stay due and are checked again next tick
                 log.error("%s", exc, extra={"error_code": exc.code, "stage": "store"})
+        if due:
+            try:  # articles older than the dedup window leave the near-duplicate index
+                await self.store.run(self._prune, now - timedelta(
+                    seconds=self.config.dedup.window))
+            except StoreError as exc:
+                log.error("%s", exc, extra={"error_code": exc.code, "stage": "dedup"})
         return results
+
+    @staticmethod
+    def _prune(db: Any, before: datetime) -> None:
+        with transaction(db):
+            stories.prune(db, before)
 
     async def refresh(self, feed: Feed,
                       unchanged: list[tuple[int, dict[str, Any]]]) -> PollResult:
@@ -160,6 +172,7 @@ class Pipeline:
             published_at=entry.published_at, fetched_at=fetched_at,
             content_hash=content_hash(entry.title, entry.text) if feed.full_text else entry_hash,
             entry_hash=entry_hash,
+            signature=self._timed("dedup", near.signature, entry.title, entry.text),
         )
         return article
 
@@ -219,15 +232,28 @@ class Pipeline:
                             "feed; remove one of them (`newsmon feeds remove`)", feed_id,
                             moved_to, extra={"feed_id": feed_id, "feed_url": moved_to})
             saved = articles.save_articles(db, new_articles)
+            now = datetime.now(UTC)
+            self._group(db, feed_id, saved, now)
             stored = {s.article.guid: s.id for s in saved if s.status in MATCHABLE}
             hits = save_hits(db, found, stored)
             if hits and self.router is not None:
-                now = datetime.now(UTC)
-                queue_alerts(db, self.router.plans(hits, {a.guid: a for a in new_articles}, now),
-                             now)
+                first = stories.first_hits(db, hits)  # a later copy adds to its story only
+                queue_alerts(db, self.router.plans(first, {a.guid: a for a in new_articles},
+                                                   now), now)
             feeds.record_success(db, feed_id, values)
             feeds.count_language_votes(db, feed_id, *votes)
         return saved, hits
+
+    def _group(self, db: Any, feed_id: int, saved: Sequence[SavedArticle],
+                now: datetime) -> None:
+        """dedup: each new article into its story; an exact copy is a source of its story."""
+        since = now - timedelta(seconds=self.config.dedup.window)
+        for item in saved:
+            if item.status is SaveStatus.NEW:
+                stories.assign(db, item.id, feed_id, item.article.title, item.article.lang,
+                               item.article.signature, now, since)
+            elif item.status is SaveStatus.DUPLICATE:
+                stories.add_duplicate(db, item.id, feed_id, now)
 
     def _record_unchanged(self, db: Any, rows: list[tuple[int, dict[str, Any]]]) -> None:
         with self._timer("store"), transaction(db):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -30,6 +31,20 @@ from tests.receivers import SmtpReceiver, WebhookReceiver, parts
 REPO = Path(__file__).resolve().parents[1]
 PLEDGE = ("Norway has pledged two frigates as part of the security guarantees for Ukraine, "
           "the defence minister said.")
+
+
+_WORDS = ["harbour", "winter", "council", "budget", "railway", "village", "market", "teacher",
+          "river", "bridge", "station", "festival", "museum", "weather", "vote", "harvest",
+          "factory", "airport", "mountain", "coast", "library", "hospital", "stadium",
+          "forest", "energy", "tunnel", "garden", "ferry", "school", "orchestra"]
+
+
+def pledge(n: int) -> str:
+    """A pledge that fires the example rule, with a tail of its own: separate articles, not
+    copies of one story."""
+    words = random.Random(n).choices(_WORDS, k=30)
+    return (f"Norway has pledged {n + 2} frigates as part of the security guarantees for "
+            f"Ukraine, the defence minister said. Also {' '.join(words)}.")
 
 
 def item(guid: str, title: str, text: str = PLEDGE, *, age: timedelta = timedelta(hours=1),
@@ -132,8 +147,9 @@ def test_email_alert_arrives_with_text_and_html_parts(tmp_path: Path, feed_serve
 
 def test_old_articles_are_matched_but_not_alerted(tmp_path: Path, feed_server: FeedServer,
                                                   hook: WebhookReceiver) -> None:
-    url = feed_server.add("/rss", body=rss([item("old", "Norway pledges", age=timedelta(days=3)),
-                                            item("new", "Norway pledges again")]))
+    url = feed_server.add("/rss", body=rss([item("old", "Norway pledges", pledge(1),
+                                                 age=timedelta(days=3)),
+                                            item("new", "Norway pledges again", pledge(2))]))
     run_once(tmp_path, [{"url": url}], settings({"chat": {"urls": [hook.url()]}},
                                                 default_channel="chat"))
     db = database(tmp_path)
@@ -146,7 +162,7 @@ def test_outage_keeps_alerts_queued_then_delivers_each_once(tmp_path: Path,
                                                             feed_server: FeedServer,
                                                             hook: WebhookReceiver) -> None:
     url = feed_server.add("/rss", body=rss([item("a", "Norway pledges"),
-                                            item("b", "Norway pledges more", PLEDGE + " Two.")]))
+                                            item("b", "Norway pledges more", pledge(2))]))
     data = settings({"chat": {"urls": [hook.url()]}}, default_channel="chat")
     hook.status = 500
     run_once(tmp_path, [{"url": url}], data)
@@ -178,7 +194,7 @@ def test_a_dead_url_does_not_hold_back_the_others(tmp_path: Path, feed_server: F
 
 def test_digest_sends_one_message_for_the_period(tmp_path: Path, feed_server: FeedServer,
                                                  hook: WebhookReceiver) -> None:
-    items = [item(f"g{i}", f"Norway pledges {i}", PLEDGE + f" Item {i}.") for i in range(3)]
+    items = [item(f"g{i}", f"Norway pledges {i}", pledge(i)) for i in range(3)]
     url = feed_server.add("/rss", body=rss(items))
     data = settings({"chat": {"urls": [hook.url()]}},
                     rules_dir=rules_with(tmp_path, {"channels": ["chat"], "digest": "30m"}))
@@ -192,7 +208,7 @@ def test_digest_sends_one_message_for_the_period(tmp_path: Path, feed_server: Fe
 
 def test_throttle_folds_the_rest_into_a_digest(tmp_path: Path, feed_server: FeedServer,
                                                hook: WebhookReceiver) -> None:
-    items = [item(f"t{i}", f"Norway pledges {i}", PLEDGE + f" Item {i}.") for i in range(5)]
+    items = [item(f"t{i}", f"Norway pledges {i}", pledge(i)) for i in range(5)]
     url = feed_server.add("/rss", body=rss(items))
     data = settings({"chat": {"urls": [hook.url()]}}, rules_dir=rules_with(
         tmp_path, {"channels": ["chat"], "throttle": {"max": 2, "per": "1h"}}))
@@ -315,7 +331,7 @@ def test_a_feed_silent_for_long_against_its_cadence_is_reported(
 
 def test_a_burst_becomes_a_handful_of_messages_and_loses_no_hit(
         tmp_path: Path, feed_server: FeedServer, hook: WebhookReceiver) -> None:
-    items = [item(f"b{i}", f"Burst item {i:03d}", PLEDGE + f" Number {i}.") for i in range(120)]
+    items = [item(f"b{i}", f"Burst item {i:03d}", pledge(i)) for i in range(120)]
     url = feed_server.add("/rss", body=rss(items))
     data = settings({"chat": {"urls": [hook.url()]}}, rules_dir=rules_with(
         tmp_path, {"channels": ["chat"], "throttle": {"max": 3, "per": "1h"}}))

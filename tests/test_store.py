@@ -46,7 +46,7 @@ def test_fresh_database_has_the_schema_and_wal(db: sqlite_utils.Database) -> Non
     columns = set(db["feeds"].columns_dict)
     assert {"url", "error_count", "last_error_code", "last_error", "next_check_at", "etag",
             "last_modified", "last_success_at", "interval", "tags", "lang"} <= columns
-    assert db["articles"].foreign_keys[0].other_table == "feeds"
+    assert {fk.other_table for fk in db["articles"].foreign_keys} == {"feeds", "stories"}
 
 
 def test_reopening_is_idempotent(tmp_path: Path) -> None:

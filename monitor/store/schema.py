@@ -152,6 +152,61 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ALTER TABLE feeds ADD COLUMN health_since TEXT
         """,
     ),
+    # 4: stories (near-duplicates grouped)
+    (
+        """
+        CREATE TABLE stories (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL
+        )
+        """,
+        """
+        CREATE INDEX stories_last_seen ON stories (last_seen)
+        """,
+        """
+        ALTER TABLE articles ADD COLUMN story_id INTEGER REFERENCES stories(id)
+        """,
+        """
+        CREATE INDEX articles_story ON articles (story_id)
+        """,
+        """
+        CREATE TABLE story_sources (
+            story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            lang TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            UNIQUE (story_id, feed_id, article_id)
+        )
+        """,
+        """
+        CREATE TABLE signatures (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            scheme TEXT NOT NULL,
+            shingles INTEGER NOT NULL,
+            full BLOB NOT NULL,
+            lead BLOB NOT NULL,
+            seen_at TEXT NOT NULL
+        )
+        """,
+        """
+        CREATE INDEX signatures_seen ON signatures (seen_at)
+        """,
+        """
+        CREATE TABLE bands (
+            key INTEGER NOT NULL,
+            article_id INTEGER NOT NULL REFERENCES signatures(article_id) ON DELETE CASCADE
+        )
+        """,
+        """
+        CREATE INDEX bands_key ON bands (key)
+        """,
+        """
+        CREATE INDEX bands_article ON bands (article_id)
+        """,
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,143 @@
+"""Near-duplicates: the same text re-published or lightly edited, found with MinHash.
+
+An article's text is normalised (case and diacritics folded, every number made ``0`` so an
+updated figure changes no shingle, punctuation dropped) after its boilerplate is cut
+(datelines, agency tags, credit and copyright lines: ``data/boilerplate.yaml``), then cut
+into shingles: word 3-grams in scripts written with spaces, character 4-grams in Chinese,
+Japanese, Thai and the like. Two MinHash signatures (datasketch, 128 permutations) are
+made: of every shingle (the **full** signature) and of the first LEAD shingles (the
+**lead**), so that a copy cut after its first paragraphs still meets its full version.
+
+LSH bands of both signatures (32 bands of 4 values for the full one, 16 of 8 for the lead)
+find candidates; a candidate is confirmed as the same story when the estimated Jaccard
+similarity of the full signatures is at least JACCARD, or when the smaller text is
+estimated to be contained in the larger to at least CONTAINMENT (a truncated copy). Two
+articles written independently about one event share few word 3-grams and stay apart.
+
+The signature records its scheme (datasketch's hash scheme, permutations, seed): values
+made by another scheme are never compared.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import unicodedata
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import yaml
+
+from monitor.models import Signature
+
+NUM_PERM = 128
+SEED = 7
+SCHEME = f"datasketch:affine32:{NUM_PERM}:{SEED}"
+FULL_BANDS, FULL_ROWS = 32, 4
+LEAD_BANDS, LEAD_ROWS = 16, 8
+LEAD = 60  # shingles in the lead signature
+WORD_GRAM, CHAR_GRAM = 3, 4
+JACCARD = 0.5  # estimated Jaccard of two full signatures for the same story
+CONTAINMENT = 0.8  # the smaller text's share in the larger, for a truncated copy
+MIN_SHINGLES = 8  # shorter texts are too small to compare: they start their own story
+
+_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
+                       "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+_NON_WORD = re.compile(r"[^\w\s]+|_")
+
+
+def bands(sig: Signature) -> list[int]:
+    """The LSH band keys of both signatures (signed 64-bit, for an indexed column)."""
+    keys = []
+    for tag, data, count, rows in ((b"f", sig.full, FULL_BANDS, FULL_ROWS),
+                                   (b"l", sig.lead, LEAD_BANDS, LEAD_ROWS)):
+        width = rows * 4
+        for band in range(count):
+            piece = data[band * width:(band + 1) * width]
+            digest = hashlib.blake2b(tag + bytes([band]) + piece, digest_size=8).digest()
+            keys.append(int.from_bytes(digest, "big", signed=True))
+    return keys
+
+
+def jaccard(a: bytes, b: bytes) -> float:
+    """Estimated Jaccard similarity of two signatures."""
+    return float(np.mean(np.frombuffer(a, dtype=np.uint32) == np.frombuffer(b, dtype=np.uint32)))
+
+
+def same_story(a: Signature, b: Signature) -> float:
+    """How surely ``a`` and ``b`` are one story: the larger of their estimated Jaccard and
+    the smaller's estimated containment in the larger, when that passes its threshold;
+    0.0 when neither does (or the schemes differ)."""
+    if a.scheme != b.scheme or min(a.shingles, b.shingles) < MIN_SHINGLES:
+        return 0.0
+    similarity = jaccard(a.full, b.full)
+    if similarity >= JACCARD:
+        return similarity
+    small, large = sorted((a.shingles, b.shingles))
+    contained = similarity * (small + large) / ((1 + similarity) * small)
+    lead = jaccard(a.lead, b.lead)
+    if contained >= CONTAINMENT and lead >= JACCARD:
+        return min(contained, 1.0)
+    return 0.0
+
+
+def signature(title: str, text: str) -> Signature | None:
+    """The signature of an article (its text, else its title); None for too short a text."""
+    shingles = _shingles(text) or _shingles(title)
+    if len(set(shingles)) < MIN_SHINGLES:
+        return None
+    return Signature(_minhash(set(shingles)), _minhash(set(shingles[:LEAD])),
+                     len(set(shingles)), SCHEME)
+
+
+def _minhash(shingles: set[bytes]) -> bytes:
+    from datasketch import MinHash
+
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32")
+    minhash.update_batch(list(shingles))
+    values: Any = minhash.hashvalues
+    return bytes(np.asarray(values, dtype=np.uint32).tobytes())
+
+
+def normalise(text: str) -> str:
+    """Boilerplate cut, case and diacritics folded, numbers made 0, punctuation dropped."""
+    text = strip_boilerplate(text)
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    folded = _DIGITS.sub("0", folded)
+    return " ".join(_NON_WORD.sub(" ", folded).split())
+
+
+def _shingles(text: str) -> list[bytes]:
+    """The text's shingles in order (repeats kept, for the lead)."""
+    normal = normalise(text)
+    if not normal:
+        return []
+    unspaced = len(_UNSPACED.findall(normal))
+    if unspaced * 2 > len(normal.replace(" ", "")):
+        chars = normal.replace(" ", "")
+        return [chars[i:i + CHAR_GRAM].encode() for i in range(max(len(chars) - CHAR_GRAM + 1,
+                                                                   1))]
+    words = normal.split()
+    return [" ".join(words[i:i + WORD_GRAM]).encode()
+            for i in range(max(len(words) - WORD_GRAM + 1, 1))]
+
+
+def strip_boilerplate(text: str) -> str:
+    """The text without its dateline, agency tags, credit and copyright lines."""
+    lead, lines, tail = _boilerplate()
+    text = lead.sub("", text.strip(), count=1)
+    kept = [line for line in text.splitlines() if not tail.search(line)]
+    return "\n".join(lines.sub("", line) for line in kept)
+
+
+@functools.cache
+def _boilerplate() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    path = resources.files("monitor.dedup").joinpath("data/boilerplate.yaml")
+    data = yaml.safe_load(path.read_text("utf-8"))
+    return (re.compile("|".join(f"(?:{p})" for p in data["dateline"]), re.IGNORECASE),
+            re.compile("|".join(f"(?:{p})" for p in data["inline"]), re.IGNORECASE),
+            re.compile("|".join(f"(?:{p})" for p in data["credit_line"]), re.IGNORECASE))

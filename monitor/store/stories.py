@@ -1,0 +1,149 @@
+"""Stories: every stored article belongs to one; near-identical copies share it.
+
+A new article joins the story of its nearest near-duplicate seen within the window (LSH
+band keys in an indexed table find the candidates; their signatures confirm them, see
+monitor/dedup/near.py), or starts a new story. Exact duplicates from other feeds, which are
+not stored again, still count as sources of the story of the article they copy. Signatures
+and band keys older than the window are pruned: stories stay, the index stays small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from monitor.dedup.near import bands, same_story
+from monitor.models import Hit, Signature
+from monitor.store.db import to_iso
+
+QUERY_CHUNK = 400  # band keys per IN (...) query
+
+
+def assign(db: sqlite_utils.Database, article_id: int, feed_id: int, title: str, lang: str,
+           sig: Signature | None, now: datetime, since: datetime) -> tuple[int, bool]:
+    """Put a new article in a story (inside the caller's transaction): (story id, whether
+    it joined an existing one)."""
+    match = nearest(db, sig, since) if sig is not None else None
+    if match is None:
+        cursor = db.execute("INSERT INTO stories (title, first_seen, last_seen) VALUES "
+                            "(?, ?, ?)", [title, to_iso(now), to_iso(now)])
+        story_id, joined = int(cursor.lastrowid or 0), False
+    else:
+        story_id, joined = match, True
+        db.execute("UPDATE stories SET last_seen = ? WHERE id = ?", [to_iso(now), story_id])
+    db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article_id])
+    add_source(db, story_id, feed_id, article_id, lang, now)
+    if sig is not None:
+        db.execute("INSERT OR REPLACE INTO signatures (article_id, scheme, shingles, full, lead, "
+                   "seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+                   [article_id, sig.scheme, sig.shingles, sig.full, sig.lead, to_iso(now)])
+        db.conn.executemany("INSERT INTO bands (key, article_id) VALUES (?, ?)",
+                            [(key, article_id) for key in bands(sig)])
+    return story_id, joined
+
+
+def nearest(db: sqlite_utils.Database, sig: Signature, since: datetime) -> int | None:
+    """The story of the stored article most surely the same text as ``sig``, seen since
+    ``since``; None when there is none."""
+    keys = bands(sig)
+    candidates: set[int] = set()
+    for start in range(0, len(keys), QUERY_CHUNK):
+        chunk = keys[start:start + QUERY_CHUNK]
+        candidates.update(row[0] for row in db.execute(
+            f"SELECT DISTINCT article_id FROM bands WHERE key IN ({','.join('?' * len(chunk))})",
+            chunk))
+    best: tuple[float, int] | None = None
+    for row in _signatures(db, sorted(candidates), since):
+        other = Signature(row["full"], row["lead"], row["shingles"], row["scheme"])
+        score = same_story(sig, other)
+        if score and row["story_id"] is not None and (best is None or score > best[0]):
+            best = (score, int(row["story_id"]))
+    return best[1] if best else None
+
+
+def _signatures(db: sqlite_utils.Database, article_ids: Sequence[int],
+                since: datetime) -> Iterable[dict[str, Any]]:
+    for start in range(0, len(article_ids), QUERY_CHUNK):
+        chunk = list(article_ids[start:start + QUERY_CHUNK])
+        yield from db.query(
+            "SELECT signatures.*, articles.story_id FROM signatures JOIN articles ON "
+            f"articles.id = signatures.article_id WHERE signatures.article_id IN "
+            f"({','.join('?' * len(chunk))}) AND signatures.seen_at >= ?",
+            [*chunk, to_iso(since)])
+
+
+def add_source(db: sqlite_utils.Database, story_id: int, feed_id: int, article_id: int,
+               lang: str, now: datetime) -> None:
+    db.execute("INSERT OR IGNORE INTO story_sources (story_id, feed_id, article_id, lang, "
+               "seen_at) VALUES (?, ?, ?, ?, ?)",
+               [story_id, feed_id, article_id, lang, to_iso(now)])
+
+
+def add_duplicate(db: sqlite_utils.Database, article_id: int, feed_id: int,
+                  now: datetime) -> None:
+    """An exact copy from ``feed_id`` of the stored article ``article_id``: a source of its
+    story (the copy itself is not stored)."""
+    row = db.execute("SELECT story_id, lang FROM articles WHERE id = ?", [article_id]).fetchone()
+    if row and row[0] is not None:
+        add_source(db, int(row[0]), feed_id, article_id, str(row[1]), now)
+        db.execute("UPDATE stories SET last_seen = ? WHERE id = ?", [to_iso(now), row[0]])
+
+
+def prune(db: sqlite_utils.Database, before: datetime) -> int:
+    """Signatures and band keys of articles seen before ``before`` leave the index."""
+    db.execute("DELETE FROM bands WHERE article_id IN (SELECT article_id FROM signatures "
+               "WHERE seen_at < ?)", [to_iso(before)])
+    return db.execute("DELETE FROM signatures WHERE seen_at < ?",
+                      [to_iso(before)]).rowcount
+
+
+def first_hits(db: sqlite_utils.Database, hits: Sequence[Hit]) -> list[Hit]:
+    """The hits that are their story's first for their rule (the others are recorded but
+    not alerted: a later copy adds to the story, not to the inbox)."""
+    first = []
+    for hit in hits:
+        row = db.execute(
+            "SELECT count(*) FROM hits JOIN articles ON articles.id = hits.article_id "
+            "WHERE articles.story_id = (SELECT story_id FROM articles WHERE id = ?) "
+            "AND hits.rule_id = ? AND hits.id < ?",
+            [hit.article_id, hit.rule_id, hit.id]).fetchone()
+        if not row[0]:
+            first.append(hit)
+    return first
+
+
+def list_stories(db: sqlite_utils.Database, since: datetime | None = None,
+                 min_sources: int = 1, lang: str | None = None,
+                 limit: int = 100) -> list[dict[str, Any]]:
+    """Stories newest first, with their source count, languages, first and last seen."""
+    where, params = [], []
+    if since is not None:
+        where.append("stories.last_seen >= ?")
+        params.append(to_iso(since))
+    if lang:
+        where.append("EXISTS (SELECT 1 FROM story_sources s WHERE s.story_id = stories.id "
+                     "AND s.lang = ?)")
+        params.append(lang)
+    clause = f"WHERE {' AND '.join(where)} " if where else ""
+    rows = db.query(
+        "SELECT stories.id, stories.title, stories.first_seen, stories.last_seen, "
+        "(SELECT count(DISTINCT feed_id) FROM story_sources WHERE story_id = stories.id) "
+        "AS sources, (SELECT group_concat(DISTINCT lang) FROM story_sources WHERE story_id = "
+        f"stories.id) AS langs FROM stories {clause}ORDER BY stories.last_seen DESC, "
+        "stories.id DESC", params)
+    return [row for row in rows if row["sources"] >= min_sources][:limit]
+
+
+def story_sources(db: sqlite_utils.Database, story_id: int) -> list[dict[str, Any]]:
+    """The story's sources, first seen first: feed, article title, link, language, time."""
+    return list(db.query(
+        "SELECT story_sources.feed_id, coalesce(feeds.title, feeds.url) AS feed, "
+        "story_sources.article_id, articles.title, articles.url, story_sources.lang, "
+        "min(story_sources.seen_at) AS seen_at FROM story_sources "
+        "JOIN feeds ON feeds.id = story_sources.feed_id "
+        "JOIN articles ON articles.id = story_sources.article_id "
+        "WHERE story_sources.story_id = ? GROUP BY story_sources.feed_id "
+        "ORDER BY seen_at, story_sources.feed_id", [story_id]))
