@@ -148,7 +148,12 @@ class Daemon:
                 loop.remove_signal_handler(sig)
             await self._drain()
             scheduler.shutdown(wait=False)
-            await sending  # it sees the stop and ends after its pass; the outbox keeps the rest
+            try:  # it starts no new send; one in flight gets the grace period
+                await asyncio.wait_for(sending, timeout=self.config.schedule.grace_period)
+            except TimeoutError:
+                log.warning("stopping: a delivery still in flight was abandoned; it stays "
+                            "pending and is sent again after the restart",
+                            extra={"stage": "notify"})
 
     def _hangup(self) -> None:
         log.warning("SIGHUP: reloading config and rules is not supported yet; restart the "

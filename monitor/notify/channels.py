@@ -11,11 +11,13 @@ readable by group or others.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import stat
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import unquote
 
 from monitor.errors import NotifyError
 from monitor.models import ChannelSpec
@@ -71,6 +73,7 @@ def shown(url: str) -> str:
     query string (it may hold secrets too). A URL Apprise cannot read shows its scheme."""
     import apprise
 
+    quiet_apprise()
     probe = _VAR.sub(lambda match: "X" + re.sub(r"[^A-Z0-9]", "", match.group(1).upper()) + "X",
                      url)  # a stand-in that passes the services' token checks
     server = apprise.Apprise.instantiate(probe, suppress_exceptions=True)
@@ -78,4 +81,22 @@ def shown(url: str) -> str:
         scheme = url.split("://", 1)[0] if "://" in url else ""
         return f"{scheme}://…" if scheme.isalnum() else "(not a URL Apprise reads)"
     masked: str = server.url(privacy=True)  # type: ignore[no-untyped-call]
-    return masked.split("?", 1)[0]
+    scheme, _, rest = masked.split("?", 1)[0].partition("://")
+    host, _, path = rest.partition("/")
+    hidden = ["****" if _TOKEN_LIKE.match(unquote(segment)) else segment
+              for segment in path.split("/")]
+    return f"{scheme}://{host}" + ("/" + "/".join(hidden) if path else "")
+
+
+_TOKEN_LIKE = re.compile(r"(?=.*\d).{10,}$|.{20,}$")  # a key or a topic in a path
+
+
+def quiet_apprise() -> None:
+    """Apprise's records stay out of our handlers (they hold secrets at DEBUG, and its
+    warnings quote invalid tokens); each call's own lines still reach its result
+    (``result.logs()``), at DEBUG."""
+    apprise_log = logging.getLogger("apprise")
+    apprise_log.setLevel(logging.DEBUG)
+    apprise_log.propagate = False
+    if not any(isinstance(h, logging.NullHandler) for h in apprise_log.handlers):
+        apprise_log.addHandler(logging.NullHandler())

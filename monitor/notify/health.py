@@ -2,12 +2,13 @@
 never one per poll.
 
 A feed is **failing** when every poll has failed for longer than ``notify.health_after``
-(counted from its last success, or from when it was added), **silent** when it polls fine
-but has had no new article for ``notify.silence_factor`` times its usual gap between
-articles (the median of its last 20; five articles at least to know it), and never less
-than ``notify.silence_min``. Its state is kept on its row (``feeds.health``); a message is
-made when the state changes. A feed failing for less than ``health_after`` keeps the state
-it had, so a short outage of a silent feed does not read as a recovery.
+(counted from its first failure in a row), **silent** when it polls fine but had, at its
+last good poll, no new article for ``notify.silence_factor`` times its usual gap between
+articles (the median gap between the distinct times of its last 20; five at least to know
+it), and never less than ``notify.silence_min``. Its state is kept on its row
+(``feeds.health``); a message is made when the state changes. A feed failing for less than
+``health_after`` keeps the state it had, so a short outage of a silent feed does not read
+as a recovery.
 """
 
 from __future__ import annotations
@@ -60,17 +61,23 @@ def changes(feeds: Iterable[Mapping[str, Any]], now: datetime,
 def _assess(feed: Mapping[str, Any], now: datetime,
             settings: NotifySettings) -> tuple[str, str]:
     if feed["error_count"]:
-        since = datetime.fromisoformat(feed["last_success_at"] or feed["created_at"])
+        since = datetime.fromisoformat(feed["failing_since"] or feed["last_success_at"]
+                                       or feed["created_at"])
         if now - since < timedelta(seconds=settings.health_after):
             return feed["health"], ""  # not for long enough to say
         return FAILING, (
             f"{feed['url']} has failed every poll since {_when(since.isoformat())} "
             f"({feed['error_count']} failures); last error {feed['last_error_code']}: "
             f"{feed['last_error']}. See `newsmon feeds list`.")
-    times = sorted((datetime.fromisoformat(p) for p in feed["published"]), reverse=True)
-    if len(times) >= MIN_ARTICLES:
+    times = sorted({datetime.fromisoformat(p) for p in feed["published"]}, reverse=True)
+    checked = feed["last_success_at"]
+    if len(times) >= MIN_ARTICLES and checked:
+        # distinct times only (a feed that publishes in batches has no 0 gaps); silent up to
+        # the last good poll, not up to now: after the daemon's own downtime nothing is
+        # silent before it has been polled again
         gap = statistics.median((a - b).total_seconds() for a, b in itertools.pairwise(times))
-        quiet = (now - min(times[0], now)).total_seconds()
+        polled = min(datetime.fromisoformat(checked), now)
+        quiet = (polled - min(times[0], polled)).total_seconds()
         if quiet > max(settings.silence_factor * gap, settings.silence_min):
             return SILENT, (f"{feed['url']} has had no new article for {_rough(quiet)}; "
                             f"it usually publishes one every {_rough(gap)}.")

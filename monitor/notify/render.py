@@ -25,7 +25,7 @@ DIGEST_SNIPPET = 280  # characters of each sentence in a digest
 
 _MENTION = re.compile(r"(?i)(@)(channel|here|everyone|all)\b|(<)([!@#])")
 _SPACES = re.compile(r"\s+")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_~\[\]|])")  # what makes emphasis, code or links
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,8 @@ def escape(text: str, fmt: str) -> str:
     text = defuse(_SPACES.sub(" ", text))
     if fmt == HTML:
         return html.escape(text, quote=True)
-    if fmt == MARKDOWN:
-        return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    if fmt == MARKDOWN:  # and "<": Slack reads <url|label> as a link
+        return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("<", "<\u200b")
     return text
 
 

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, unquote_plus, urlsplit
 
 from monitor.config import Config
 from monitor.errors import MonitorError, NotifyError
@@ -38,7 +38,7 @@ from monitor.match.rules import RuleSpec
 from monitor.models import ChannelSpec
 from monitor.notify import health
 from monitor.notify import render as rendering
-from monitor.notify.channels import channel_urls, expand, shown, url_key
+from monitor.notify.channels import channel_urls, expand, quiet_apprise, shown, url_key
 from monitor.notify.routing import period_end
 from monitor.store import Store, outbox
 from monitor.store import health as health_rows
@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 IMMEDIATE, DIGEST, FOLDED = 0, 1, 2  # alerts.digest: how an alert waits
 BATCH = 100  # deliveries taken per pass
-LEASE = 60  # seconds a claim outlasts ten sends timing out (the longest a pass should take)
+LEASE = 60  # seconds a claim outlasts the send's own time limit
 MIN_SECRET = 4  # characters: shorter URL parts are not masked (they are words like "x")
 PORT_DIGITS = 5
 _HOST = re.compile(r"(?i)localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+|\[[0-9a-f:.]+\]")
@@ -75,8 +75,9 @@ class Sender:
         self.environ = environ
         self.channels = {channel.name: channel for channel in config.channels}
         self._wake = asyncio.Event()
+        self._stop = asyncio.Event()  # set by run()'s caller: no new sends
         self._warned: set[str] = set()
-        _quiet_apprise()
+        quiet_apprise()
 
     def wake(self) -> None:
         """New alerts are queued: run a pass soon (the daemon's loop waits on this)."""
@@ -88,18 +89,27 @@ class Sender:
         now = now or datetime.now(UTC)
         await self.store.run(self._compose, now)
         queues: dict[str, list[dict[str, Any]]] = {}
-        lease = datetime.now(UTC) + timedelta(seconds=LEASE + self.config.notify.timeout * 10)
-        for delivery in await self.store.run(outbox.claim_deliveries, now, lease, BATCH):
+        for delivery in await self.store.run(outbox.due_deliveries, now, BATCH):
             queues.setdefault(delivery["url_key"], []).append(delivery)
-        counts = await asyncio.gather(*(self._send_all(queue) for queue in queues.values()))
+        results = await asyncio.gather(*(self._send_all(queue, now)
+                                         for queue in queues.values()), return_exceptions=True)
+        for result in results:  # every queue has finished; now a failure may surface
+            if isinstance(result, BaseException):
+                raise result
+        counts = [r for r in results if not isinstance(r, BaseException)]
         sent, failed = sum(c[0] for c in counts), sum(c[1] for c in counts)
         if sent:
             log.info("notify: %d delivery(ies) sent", sent, extra={"stage": "notify"})
         return sent, failed
 
-    async def _send_all(self, queue: list[dict[str, Any]]) -> tuple[int, int]:
+    async def _send_all(self, queue: list[dict[str, Any]], now: datetime) -> tuple[int, int]:
         sent = failed = 0
         for delivery in queue:
+            if self._stop.is_set():
+                break  # shutting down: the rest stays pending for the next start
+            until = datetime.now(UTC) + timedelta(seconds=LEASE + self.config.notify.timeout)
+            if not await self.store.run(outbox.claim, delivery["id"], now, until):
+                continue  # another pass or process is sending it
             outcome = await self._attempt(delivery)
             finished = datetime.now(UTC)
             if outcome.ok:
@@ -135,8 +145,11 @@ class Sender:
         return totals[0], totals[1]
 
     async def run(self, stop: asyncio.Event) -> None:
-        """The daemon's sending loop: a pass on each wake-up, each tick and each due retry."""
+        """The daemon's sending loop: a pass on each wake-up, each tick and each due retry;
+        once ``stop`` is set, no new send starts."""
+        self._stop = stop
         while not stop.is_set():
+            self._wake.clear()  # before the pass: a wake-up during it is not lost
             try:
                 await self.step()
                 upcoming = await self.store.run(outbox.next_attempt, datetime.now(UTC))
@@ -147,7 +160,6 @@ class Sender:
             if upcoming is not None:
                 until = (datetime.fromisoformat(upcoming) - datetime.now(UTC)).total_seconds()
                 timeout = min(timeout, max(until, 0.0))
-            self._wake.clear()
             waiters = [asyncio.ensure_future(self._wake.wait()),
                        asyncio.ensure_future(stop.wait())]
             await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -206,6 +218,8 @@ class Sender:
         found = health.changes(health_rows.feeds_for_health(db), now, self.config.notify)
         channel = self.config.health_channel
         urls = self._urls(channel) if found and channel else None
+        if channel and found and urls is None:
+            return  # the states wait too: the messages are made once the channel works
         for change in found:
             health_rows.set_health(db, change.feed_id, change.state, now)
             log.warning("%s: %s", change.title, change.text,
@@ -269,10 +283,13 @@ class Sender:
         fmt = _our_format(server.resolve_format())
         country = _country_namer(channel.language)
         rendered = rendering.render(message, fmt, country)
+        title = rendered.title
+        if fmt == rendering.HTML and not server.title_maxlen:  # the service puts it in the body
+            title = rendering.escape(title, rendering.HTML)
         sender = apprise.Apprise()
         sender.add(server)
         kind = _notify_type(message)
-        result = sender.notify(body=rendered.body, title=rendered.title,
+        result = sender.notify(body=rendered.body, title=title,
                                body_format=apprise.NotifyFormat(fmt),
                                notify_type=apprise.NotifyType(kind),
                                timeout=float(self.config.notify.timeout),
@@ -342,19 +359,13 @@ def _masked(text: str, real: str, environ: Mapping[str, str] | None, written: st
     if "${" in written:
         env = os.environ if environ is None else environ
         secrets |= {value for name, value in env.items() if "${" + name + "}" in written}
-    for secret in sorted((s for s in secrets if len(s) >= MIN_SECRET), key=len, reverse=True):
+    forms = set()
+    for secret in secrets:  # as written, and as a URL or a log line may have encoded it
+        forms |= {secret, quote(secret, safe=""), quote_plus(secret), quote(secret),
+                  unquote(secret), unquote_plus(secret)}
+    for secret in sorted((s for s in forms if len(s) >= MIN_SECRET), key=len, reverse=True):
         text = text.replace(secret, "****")
     return text
-
-
-def _quiet_apprise() -> None:
-    """Apprise's records stay out of our handlers (they hold secrets at DEBUG); each call's
-    own lines still reach its result (``result.logs()``), at DEBUG."""
-    apprise_log = logging.getLogger("apprise")
-    apprise_log.setLevel(logging.DEBUG)
-    apprise_log.propagate = False
-    if not any(isinstance(h, logging.NullHandler) for h in apprise_log.handlers):
-        apprise_log.addHandler(logging.NullHandler())
 
 
 def backoff(failures: int, first: int, most: int) -> int:

@@ -123,7 +123,8 @@ def due_feeds(db: sqlite_utils.Database, now: datetime, default_interval: int,
 
 def record_success(db: sqlite_utils.Database, feed_id: int, values: Mapping[str, Any]) -> None:
     """A poll went through: clear the error state, store validators and the next check."""
-    row = {**values, "error_count": 0, "last_error_code": None, "last_error": None}
+    row = {**values, "error_count": 0, "last_error_code": None, "last_error": None,
+           "failing_since": None}
     update_row(db, "feeds", feed_id, row)
 
 
@@ -131,8 +132,9 @@ def record_failure(db: sqlite_utils.Database, feed_id: int, code: str, message: 
                    checked_at: datetime, next_check_at: datetime) -> None:
     db.execute(
         "UPDATE feeds SET error_count = error_count + 1, last_error_code = ?, last_error = ?, "
-        "last_check_at = ?, next_check_at = ? WHERE id = ?",
-        [code, message, to_iso(checked_at), to_iso(next_check_at), feed_id],
+        "last_check_at = ?, next_check_at = ?, failing_since = coalesce(failing_since, ?) "
+        "WHERE id = ?",
+        [code, message, to_iso(checked_at), to_iso(next_check_at), to_iso(checked_at), feed_id],
     )
 
 

@@ -18,7 +18,7 @@ def feeds_for_health(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     (newest first, at most RECENT)."""
     rows = [dict(row) for row in db.query(
         "SELECT id, url, coalesce(title, url) AS name, error_count, last_error_code, "
-        "last_error, last_success_at, created_at, health, health_since FROM feeds "
+        "last_error, last_success_at, failing_since, created_at, health, health_since FROM feeds "
         "WHERE paused = 0 ORDER BY id")]
     for row in rows:
         row["published"] = [r["published_at"] for r in db.query(

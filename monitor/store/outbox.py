@@ -9,11 +9,11 @@ last delivery:
 - An alert is queued in the transaction that stores its hit (:func:`queue_alerts`), due at
   once or at the end of its digest period.
 - The sender groups due alerts into messages and creates their deliveries in one
-  transaction (:func:`create_message`), claims the due deliveries (:func:`claim_deliveries`:
-  two passes or processes never take the same one), sends each and marks it sent or failed
-  (attempts, error text, next attempt). A delivery marked sent is never sent again; one that
-  was sent but not yet marked when the process died is sent again once its claim runs out
-  (at least once).
+  transaction (:func:`create_message`), claims each due delivery just before sending it
+  (:func:`claim`: two passes or processes never send the same one), sends it and marks it
+  sent or failed (attempts, error text, next attempt). A delivery marked sent is never sent
+  again; one that was sent but not yet marked when the process died is sent again once its
+  claim runs out (at least once).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from typing import Any
 import sqlite_utils
 
 from monitor.store.db import to_iso
-from monitor.store.transaction import transaction
 
 PENDING, SENT = "pending", "sent"
 
@@ -98,20 +97,28 @@ def create_message(db: sqlite_utils.Database, channel: str, kind: str, rule_id: 
     return message_id
 
 
-def claim_deliveries(db: sqlite_utils.Database, now: datetime, lease: datetime,
-                     limit: int = 100) -> list[dict[str, Any]]:
-    """Pending deliveries whose next attempt has come, with their message's channel, each
-    claimed until ``lease`` (its next attempt moved there) in one transaction: another pass
-    or process does not take them, and if this one dies they are due again at ``lease``."""
-    with transaction(db):
-        rows = list(db.query(
-            "SELECT deliveries.*, messages.channel, messages.kind FROM deliveries "
-            "JOIN messages ON messages.id = deliveries.message_id "
-            "WHERE deliveries.status = 'pending' AND deliveries.next_attempt_at <= ? "
-            "ORDER BY deliveries.next_attempt_at, deliveries.id LIMIT ?", [to_iso(now), limit]))
-        db.conn.executemany("UPDATE deliveries SET next_attempt_at = ? WHERE id = ?",
-                            [(to_iso(lease), row["id"]) for row in rows])
-    return rows
+def due_deliveries(db: sqlite_utils.Database, now: datetime,
+                   limit: int = 100) -> list[dict[str, Any]]:
+    """Pending, unclaimed deliveries whose next attempt has come, with their message's
+    channel, oldest first."""
+    return list(db.query(
+        "SELECT deliveries.*, messages.channel, messages.kind FROM deliveries "
+        "JOIN messages ON messages.id = deliveries.message_id "
+        "WHERE deliveries.status = 'pending' AND deliveries.next_attempt_at <= ? "
+        "AND (deliveries.claimed_until IS NULL OR deliveries.claimed_until <= ?) "
+        "ORDER BY deliveries.next_attempt_at, deliveries.id LIMIT ?",
+        [to_iso(now), to_iso(now), limit]))
+
+
+def claim(db: sqlite_utils.Database, delivery_id: int, now: datetime,
+          until: datetime) -> bool:
+    """Take a due delivery for sending until ``until``, unless another pass or process has
+    it: only the claimer sends it; if the claimer dies it is due again at ``until``."""
+    cursor = db.execute(
+        "UPDATE deliveries SET claimed_until = ? WHERE id = ? AND status = 'pending' "
+        "AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)",
+        [to_iso(until), delivery_id, to_iso(now), to_iso(now)])
+    return bool(cursor.rowcount)
 
 
 def next_attempt(db: sqlite_utils.Database, now: datetime) -> str | None:
@@ -119,22 +126,23 @@ def next_attempt(db: sqlite_utils.Database, now: datetime) -> str | None:
     is due (ISO); None when nothing is. Alerts already due but in no message are left out:
     a pass has just tried them and their channel cannot be used."""
     row = db.execute(
-        "SELECT min(t) FROM (SELECT min(next_attempt_at) AS t FROM deliveries "
-        "WHERE status = 'pending' UNION ALL SELECT min(due_at) FROM alerts "
+        "SELECT min(t) FROM (SELECT min(max(next_attempt_at, coalesce(claimed_until, ''))) AS t "
+        "FROM deliveries WHERE status = 'pending' UNION ALL SELECT min(due_at) FROM alerts "
         "WHERE message_id IS NULL AND due_at > ?)", [to_iso(now)]).fetchone()
     return str(row[0]) if row and row[0] else None
 
 
 def mark_sent(db: sqlite_utils.Database, delivery_id: int, now: datetime) -> None:
     db.execute("UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = ?, "
-               "last_attempt_at = ?, last_error = NULL WHERE id = ?",
+               "last_attempt_at = ?, last_error = NULL, claimed_until = NULL WHERE id = ?",
                [to_iso(now), to_iso(now), delivery_id])
 
 
 def mark_failed(db: sqlite_utils.Database, delivery_id: int, error: str, now: datetime,
                 next_at: datetime) -> None:
     db.execute("UPDATE deliveries SET attempts = attempts + 1, last_error = ?, "
-               "last_attempt_at = ?, next_attempt_at = ? WHERE id = ? AND status = 'pending'",
+               "last_attempt_at = ?, next_attempt_at = ?, claimed_until = NULL "
+               "WHERE id = ? AND status = 'pending'",
                [error, to_iso(now), to_iso(next_at), delivery_id])
 
 

@@ -139,6 +139,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             last_attempt_at TEXT,
             last_error TEXT,
             sent_at TEXT,
+            claimed_until TEXT,
             UNIQUE (message_id, url_key)
         )
         """,
@@ -150,6 +151,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         """
         ALTER TABLE feeds ADD COLUMN health_since TEXT
+        """,
+        """
+        ALTER TABLE feeds ADD COLUMN failing_since TEXT
         """,
     ),
     # 4: stories (near-duplicates grouped)
