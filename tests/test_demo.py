@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 from monitor.demo import run_demo, sample_feeds
+from monitor.store.db import open_database
 
 
 def test_demo_stores_every_language_and_format(tmp_path: Path) -> None:
@@ -59,11 +60,26 @@ def test_demo_hits_include_the_seed_article(tmp_path: Path) -> None:
 
 def test_demo_alerts_every_hit_through_apprise_to_its_receiver(tmp_path: Path) -> None:
     result = run_demo(tmp_path)
-    assert result.hits and len(result.alerts) == len(result.hits)
+    db = open_database(result.database)
+    stories_hit = db.execute("SELECT count(DISTINCT articles.story_id) FROM hits JOIN "
+                             "articles ON articles.id = hits.article_id").fetchone()[0]
+    db.conn.close()
+    assert result.hits and len(result.alerts) == stories_hit  # one alert per story hit
     titles = [alert["title"] for alert in result.alerts]
     assert all(t.startswith("[HIGH] A country commits to security guarantees") for t in titles)
     seed = next(a for a in result.alerts if "Vingt-six pays" in a["message"])
     assert "https://" in seed["message"] and "[" in seed["message"]  # link, marked spans
     out = CliRunner().invoke(cli, ["demo", "--keep", str(tmp_path / "again")],
                              catch_exceptions=False)
-    assert f"alerts received on 127.0.0.1 ({len(result.hits)})" in out.output
+    assert f"alerts received on 127.0.0.1 ({stories_hit})" in out.output
+
+
+def test_demo_wire_story_is_one_story_with_its_sources(tmp_path: Path) -> None:
+    result = run_demo(tmp_path)
+    # the three wire copies (headline rewritten, a paragraph cut, a credit line) are one
+    # story whichever feed is stored first; one storm report is carried by two feeds
+    assert sorted(len(s["sources"]) for s in result.stories) == [2, 3]
+    wire = next(s for s in result.stories if len(s["sources"]) == 3)
+    assert "Ukraine" in wire["title"]
+    alerts = [a for a in result.alerts if "3 sources: " in a["message"]]
+    assert len(alerts) == 1

@@ -87,7 +87,7 @@ def main() -> None:
 
 
 def _register() -> None:
-    from monitor.cli import config_cmd, demo, feeds, notify_cmd, rules, run
+    from monitor.cli import config_cmd, demo, feeds, notify_cmd, rules, run, stories_cmd
 
     cli.add_command(feeds.feeds)
     cli.add_command(run.run)
@@ -96,6 +96,8 @@ def _register() -> None:
     cli.add_command(rules.rules)
     cli.add_command(notify_cmd.notify)
     cli.add_command(notify_cmd.outbox)
+    cli.add_command(stories_cmd.stories)
+    cli.add_command(stories_cmd.dedup)
 
 
 _register()

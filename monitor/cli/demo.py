@@ -15,7 +15,8 @@ from monitor.cli.output import format_option, render
 def demo(keep: str | None, fmt: str) -> None:
     """Serve bundled sample feeds (8 languages; RSS, Atom, JSON Feed) on 127.0.0.1, run the
     real pipeline once into a temporary database, alert its hits through Apprise to a
-    receiver on 127.0.0.1, and print what was stored and what arrived.
+    receiver on 127.0.0.1, and print what was stored, the stories several feeds carried
+    (one alert each), and what arrived.
 
     \b
     Example:
@@ -40,6 +41,14 @@ def demo(keep: str | None, fmt: str) -> None:
         click.echo(render(hits, fmt, ["rule", "captures", "lang", "title", "snippet"]))
     else:
         click.echo(render(hits, fmt))
+    stories = [{"story": story["id"], "sources": story["sources"] and len(story["sources"]),
+                "feeds": ", ".join(source["feed"] for source in story["sources"]),
+                "title": story["title"]} for story in result.stories]
+    if fmt == "table":
+        click.echo(f"\nstories carried by several feeds ({len(stories)}):")
+        click.echo(render(stories, fmt, ["story", "sources", "feeds", "title"]))
+    else:
+        click.echo(render(stories, fmt))
     alerts = [{"title": a.get("title", ""), "type": a.get("type", ""),
                "message": a.get("message", "")} for a in result.alerts]
     if fmt == "table":

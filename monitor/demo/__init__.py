@@ -19,6 +19,7 @@ from monitor.models import PollResult
 from monitor.store.articles import list_articles
 from monitor.store.db import open_database
 from monitor.store.hits import list_hits
+from monitor.store.stories import list_stories, story_sources
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class DemoResult:
     articles: list[dict[str, Any]]
     hits: list[dict[str, Any]]
     alerts: list[dict[str, Any]]  # what the loopback receiver got: Apprise's JSON payloads
+    stories: list[dict[str, Any]]  # stories carried by two feeds or more
 
 
 def sample_feeds() -> list[dict[str, Any]]:
@@ -60,9 +62,11 @@ def run_demo(workdir: Path | None = None) -> DemoResult:
     try:
         stored = list_articles(db, limit=1000)
         hits = list_hits(db, limit=1000)
+        grouped = [{**story, "sources": story_sources(db, story["id"])}
+                   for story in list_stories(db, min_sources=2)]
     finally:
         db.conn.close()
-    return DemoResult(database, polls, stored, hits, inbox)
+    return DemoResult(database, polls, stored, hits, inbox, grouped)
 
 
 async def _poll(config: config_module.Config, database: Path) -> list[PollResult]:

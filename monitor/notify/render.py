@@ -137,6 +137,9 @@ def _hit_body(hit: Mapping[str, Any], fmt: str, country_name: Callable[[str], st
     lines.append(_quote(sentence, fmt))
     lines.append(_link(hit.get("title") or hit.get("url") or "(untitled)", hit.get("url"), fmt))
     lines.append(escape(meta, fmt))
+    sources = hit.get("sources") or []
+    if len(sources) > 1:
+        lines.append(escape(f"{len(sources)} sources: {', '.join(sources)}", fmt))
     if whole and rule.get("description"):
         lines.append(escape(f"Rule {hit.get('rule_id')}: {rule['description']}", fmt))
     return _join([_paragraph(line, fmt) for line in lines], fmt)

@@ -27,6 +27,7 @@ from typing import Any
 import sqlite_utils
 
 from monitor.store.db import to_iso
+from monitor.store.stories import story_sources
 
 PENDING, SENT = "pending", "sent"
 
@@ -154,15 +155,18 @@ def retry_now(db: sqlite_utils.Database, delivery_id: int, now: datetime) -> boo
 
 
 def message(db: sqlite_utils.Database, message_id: int) -> dict[str, Any]:
-    """A message with its payload and its alerts' hits, articles and feeds (oldest first)."""
+    """A message with its payload and its alerts' hits, articles, feeds and the feeds that
+    carry each hit's story so far (oldest first)."""
     row = dict(next(db.query("SELECT * FROM messages WHERE id = ?", [message_id])))
     row["payload"] = json.loads(row["payload"])
     row["hits"] = [
-        {**hit, "captures": json.loads(hit["captures"]), "spans": json.loads(hit["spans"])}
+        {**hit, "captures": json.loads(hit["captures"]), "spans": json.loads(hit["spans"]),
+         "sources": [source["feed"] for source in story_sources(db, hit["story_id"])]
+         if hit["story_id"] is not None else []}
         for hit in db.query(
             "SELECT hits.id, hits.rule_id, hits.lang, hits.captures, hits.snippet, hits.spans, "
             "hits.created_at, articles.title, articles.url, articles.published_at, "
-            "coalesce(feeds.title, feeds.url) AS feed FROM alerts "
+            "articles.story_id, coalesce(feeds.title, feeds.url) AS feed FROM alerts "
             "JOIN hits ON hits.id = alerts.hit_id "
             "JOIN articles ON articles.id = hits.article_id "
             "JOIN feeds ON feeds.id = articles.feed_id "
