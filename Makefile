@@ -37,6 +37,7 @@ bench: $(STAMP_TEST)
 	$(BIN)/python bench/language.py
 	$(BIN)/python bench/text.py
 	$(BIN)/python bench/match.py
+	$(BIN)/python bench/dedup.py --sizes 10000,100000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
