@@ -250,6 +250,26 @@ def test_explain_says_why_not(cli: Cli, tmp_path: Path) -> None:
     assert "  - concept:guarantee: found nowhere in the text" in nowhere.output
 
 
+def test_explain_shows_a_sequence_and_its_veto(cli: Cli, rules_dir: Path) -> None:
+    rule = GUARANTEE.replace("unless:\n  - concept: refusal\n", "unless:\n  - concept: refusal\n"
+                             "  - sequence: [{concept: guarantee}, {keywords: [for]},\n"
+                             "               {entity: country, except: [\"UA\"]}]\n"
+                             "    max_gap: 1\n")
+    (rules_dir / "guarantee.yaml").write_text(rule, "utf-8")
+    out = cli("rules", "explain", "guarantee", "--lang", "en", "--text",
+              "Japan pledged a security guarantee for Taiwan.")
+    assert out.exit_code == 0, out.output
+    label = ("sequence(concept:guarantee, keywords:for, entity:country except UA; "
+             "max_gap 1)")
+    assert f"  {label} s1:'security guarantee', s1:'for', s1:'Taiwan'" in out.output
+    assert out.output.endswith(f"verdict: did not fire\n  - sentence 1: the match holds but "
+                               f"{label} vetoes it (same clause)\n")
+    ukraine = cli("rules", "explain", "guarantee", "--lang", "en", "--text",
+                  "Japan pledged a security guarantee for Ukraine and Taiwan.")
+    assert f"  {label} not found" in ukraine.output
+    assert "verdict: FIRED (country=JP)" in ukraine.output
+
+
 def test_explain_a_stored_article(cli: Cli, tmp_path: Path) -> None:
     db = open_database(tmp_path / "news.db")
     now = "2026-01-01T00:00:00+00:00"

@@ -153,3 +153,93 @@ def test_hit_version_covers_the_entity_data(matcher: Matcher) -> None:
     [de] = matcher.match("", "Österreich sagt eine Garantie zu.", "de")
     assert en.rule_version != rule.version  # the rule file alone is not the whole story
     assert en.rule_version != de.rule_version  # each language has its own country data
+
+
+# -- sequences -------------------------------------------------------------------------------
+
+SEQUENCE = DATA / "sequence"
+
+
+@pytest.fixture(scope="module")
+def sequences() -> Matcher:
+    return Matcher(load_rules(SEQUENCE))
+
+
+def captured(matcher: Matcher, text: str, lang: str = "en",
+             rule: str = "guarantee-ukraine") -> tuple[str, ...] | None:
+    """What ``rule`` captures on the text (its one capture), None when it does not fire."""
+    for hit in matcher.match("", text, lang):
+        if hit.rule_id == rule:
+            return next(iter(hit.captures.values()), ())
+    return None
+
+
+@pytest.mark.parametrize(("lang", "elsewhere", "ukraine"), [
+    ("en", "Japan pledged to back the security guarantee for Taiwan.",
+     "Japan pledged to back the security guarantee for Ukraine."),
+    ("fr", "Le Japon a promis une garantie de sécurité pour Taïwan.",
+     "Le Japon a promis une garantie de sécurité pour l'Ukraine."),
+    ("de", "Japan hat eine Sicherheitsgarantie für Taiwan zugesagt.",
+     "Japan hat eine Sicherheitsgarantie für die Ukraine zugesagt."),
+    ("pl", "Japonia obiecała gwarancję bezpieczeństwa dla Tajwanu.",
+     "Japonia obiecała gwarancję bezpieczeństwa dla Ukrainy."),
+    ("ru", "Япония пообещала гарантию безопасности для Тайваня.",
+     "Япония пообещала гарантию безопасности для Украины."),
+    ("ar", "تعهدت اليابان بتقديم ضمانات أمنية لإسرائيل.",  # a prefix: ل-
+     "تعهدت اليابان بتقديم ضمانات أمنية لأوكرانيا."),
+    ("fi", "Japani lupasi turvatakuut Taiwanille.",  # a case ending: -lle
+     "Japani lupasi turvatakuut Ukrainalle."),
+    ("tr", "Japonya, İsrail'e güvenlik garantisi verme sözü verdi.",  # a clitic: 'e
+     "Japonya, Ukrayna'ya güvenlik garantisi verme sözü verdi."),
+    ("zh", "日本承诺为以色列提供安全保障。",  # the beneficiary before the guarantee
+     "日本承诺为乌克兰提供安全保障。"),
+])
+def test_a_guarantee_for_another_country_is_vetoed(sequences: Matcher, lang: str,
+                                                   elsewhere: str, ukraine: str) -> None:
+    assert captured(sequences, elsewhere, lang) is None
+    assert captured(sequences, ukraine, lang) == ("JP",)
+
+
+def test_a_guarantee_for_no_one_named_still_fires(sequences: Matcher) -> None:
+    assert captured(sequences, "Canada pledged two ships to the security guarantee.") == ("CA",)
+    assert captured(sequences, "Kanada hat Schiffe für die Sicherheitsgarantie zugesagt.",
+                    "de") == ("CA",)
+
+
+def test_the_veto_also_stops_the_guarantee_as_context(sequences: Matcher) -> None:
+    assert captured(sequences, "Denmark asked for a security guarantee for Greenland. "
+                               "Canada pledged a frigate.") is None
+    assert captured(sequences, "Denmark asked for a security guarantee. "
+                               "Canada pledged a frigate.") == ("CA",)
+
+
+def test_the_country_in_a_sequence_is_the_one_next_to_the_marker(sequences: Matcher) -> None:
+    both = "Canada pledged to back the security guarantee for Ukraine and Moldova."
+    assert captured(sequences, both) == ("CA",)
+    assert captured(sequences, "Canada pledged to back the security guarantee for Moldova "
+                               "and Ukraine.") is None
+    assert captured(sequences, both, rule="guarantee-for") == ("UA",)
+
+
+def test_a_sequence_keeps_its_order_gap_and_sentence(sequences: Matcher) -> None:
+    assert captured(sequences, "A security guarantee for its old ally Israel.",
+                    rule="guarantee-for") == ("IL",)  # the default max_gap: 3 tokens
+    assert captured(sequences, "A security guarantee agreed on Monday by all for Israel.",
+                    rule="guarantee-for") is None
+    assert captured(sequences, "For Israel, a security guarantee.", rule="guarantee-for") is None
+    assert captured(sequences, "It is a security guarantee for. Israel agreed.",
+                    rule="guarantee-for") is None
+    # the rule's veto allows one token: "for the small state of Taiwan" is too far
+    assert captured(sequences, "Canada pledged a security guarantee for the small state of "
+                               "Taiwan.") == ("CA",)
+
+
+def test_an_excluded_phrase_is_no_marker(sequences: Matcher) -> None:
+    text = "Canada pledged the security guarantee for which Britain had asked."
+    assert "CA" in (captured(sequences, text) or ())  # "for which": no beneficiary follows
+
+
+def test_a_veto_sequence_bars_its_clauses_only(sequences: Matcher) -> None:
+    text = ("Canada pledged ships to the security guarantee, while Japan promised "
+            "a security guarantee for Taiwan.")
+    assert captured(sequences, text) == ("CA",)

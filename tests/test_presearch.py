@@ -100,6 +100,13 @@ def _shapes_rules(tmp_path: Path) -> Path:
         "window": {"scope": {"window": 30}, "match": {"all": [topic, country, act]}},
         "article-any": {"scope": "article", "match": {"all": [country, {"any": [topic, act]}]}},
         "vetoed": {"match": {"all": [topic, country]}, "unless": [act]},
+        "sequence": {"match": {"all": [{"sequence": [country, act], "max_gap": 2},
+                                       {**topic, "context": {"previous_sentences": 1}}]}},
+        "sequence-any": {"scope": "paragraph", "match": {"any": [
+            {"sequence": [topic, {"concept": "beneficiary"}, {"entity": "country"}]}, act]}},
+        "sequence-vetoed": {"match": {"all": [topic, country, act]}, "unless": [
+            {"sequence": [topic, {"concept": "beneficiary"}, {"entity": "country"}],
+             "max_gap": 1}]},
     }
     for name, body in shapes.items():
         (folder / f"{name}.yaml").write_text(
@@ -169,3 +176,14 @@ def test_article_without_a_rules_terms_is_not_analysed(matcher: Matcher,
     hits = matcher.match("", "Canada pledged to back the security guarantee for Ukraine.", "en")
     assert [hit.rule_id for hit in hits] == ["guarantee"]
     assert len(analysed) == 1
+
+
+def test_a_sequence_needs_its_items_and_an_affix_is_found_on_a_word() -> None:
+    sequences = Matcher(load_rules(DATA / "sequence"))
+    [position] = [i for i, rule in enumerate(sequences.rules) if rule.id == "guarantee-for"]
+    assert sequences.presearch.required[position] == {(CONCEPT, "guarantee"), (CONCEPT, "for")}
+    arabic = "تعهدت اليابان بتقديم ضمانات أمنية لإسرائيل."
+    assert (CONCEPT, "for") in keys(sequences, arabic, "ar")  # the prefix ل-
+    assert (CONCEPT, "for") not in keys(sequences, "ضمانات أمنية إسرائيل.", "ar")
+    assert "guarantee-for" in candidates(sequences, arabic, "ar")
+    assert "guarantee-for" not in candidates(sequences, "A security guarantee, Israel said.")

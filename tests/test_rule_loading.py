@@ -26,6 +26,7 @@ from monitor.match.rules import (
     RuleLoadError,
     RuleTest,
     Scope,
+    SequenceLeaf,
     Throttle,
     check,
     load_rule_file,
@@ -55,7 +56,9 @@ def test_good_rule_loads_into_its_tree() -> None:
         ConceptLeaf("commitment"),
         NotNode(KeywordsLeaf(("card payments",))),
     ))
-    assert rule.unless == (ConceptLeaf("refusal"),)
+    assert rule.unless == (ConceptLeaf("refusal"), SequenceLeaf((
+        ConceptLeaf("security-guarantee"), KeywordsLeaf(("for",)),
+        EntityLeaf("country", excluded=frozenset({"UA"}))), max_gap=1))
     assert (rule.title, rule.severity, rule.enabled) == (
         "A country commits to security guarantees for Ukraine", "high", True)
     assert rule.languages == {"en", "fr", "de", "no", "ja"}
@@ -65,9 +68,9 @@ def test_good_rule_loads_into_its_tree() -> None:
     assert rule.notify == NotifySpec(("email",), 1800, Throttle(5, 3600))
     assert rule.tests == (
         RuleTest("en", "", "Britain pledged a frigate to the security guarantees for Ukraine.",
-                 True, {"country": frozenset({"GB"})}, "", 29),
+                 True, {"country": frozenset({"GB"})}, "", 32),
         RuleTest("fr", "La Suisse refuse", "La Suisse a exclu toute participation.", False,
-                 None, "a refusal", 33),
+                 None, "a refusal", 36),
     )
     assert rule.concepts == {"security-guarantee", "commitment", "pledge", "refusal"}
     assert re.fullmatch("[0-9a-f]{64}", rule.version)
@@ -80,7 +83,9 @@ def test_second_rule_defaults_scope_window_and_feed_filter() -> None:
         RegexLeaf(re.compile(r"(?i)\bfrigates?\b")),
         KeywordsLeaf(("Fregatte", "frégate de défense")),
         EntityLeaf("country", only=frozenset({"DK", "NO"})),
+        SequenceLeaf((EntityLeaf("country", capture="navy"), KeywordsLeaf(("frigate",)))),
     ))
+    assert rule.match.children[-1].max_gap == 3  # the default
     assert (rule.scope, rule.fields, rule.severity, rule.languages) == (
         Scope("window", 12), ("text",), "medium", frozenset())
     assert rule.feeds == FeedFilter(("defence",), ("https://example.org/feed.xml",))
@@ -167,6 +172,16 @@ def test_version_follows_the_rule_and_every_concept_it_uses(tmp_path: Path) -> N
     ("bad-scope.yaml", [("bad-scope.yaml", 3, 17, "rule.bad_scope")]),
     ("bad-scope-word.yaml", [("bad-scope-word.yaml", 3, 8, "rule.bad_scope")]),
     ("syntax.yaml", [("syntax.yaml", 4, 6, "rule.syntax")]),
+    ("bad-sequence.yaml", [("bad-sequence.yaml", 5, 17, "rule.empty_match"),
+                           ("bad-sequence.yaml", 6, 17, "rule.bad_match"),
+                           ("bad-sequence.yaml", 7, 41, "rule.bad_match"),
+                           ("bad-sequence.yaml", 8, 41, "rule.bad_match"),
+                           ("bad-sequence.yaml", 9, 40, "rule.bad_match"),
+                           ("bad-sequence.yaml", 11, 16, "rule.bad_value"),
+                           ("bad-sequence.yaml", 13, 16, "rule.bad_value"),
+                           ("bad-sequence.yaml", 15, 7, "rule.unknown_key"),
+                           ("bad-sequence.yaml", 16, 17, "rule.wrong_type"),
+                           ("bad-sequence.yaml", 18, 63, "rule.bad_value")]),
 ])
 def test_each_problem_is_reported_at_its_line_and_column(
     name: str, expected: list[tuple[str, int, int, str]]
@@ -193,6 +208,23 @@ def test_messages_name_the_thing_and_what_to_do() -> None:
         f"{BAD / 'except-and-only.yaml'}:6:3: give 'except' or 'only', not both")
 
 
+def test_sequence_problems_say_what_a_sequence_takes() -> None:
+    found = messages(BAD / "bad-sequence.yaml")
+    assert found[:5] == [
+        "'sequence' is empty: list the conditions that must follow each other, such as "
+        "[{concept: A}, {entity: country}]",
+        "a sequence needs two or more items: for one, write the leaf alone",
+        "a sequence holds concept, entity and keywords leaves, not 'regex'",
+        "a sequence holds concept, entity and keywords leaves, not 'any': put the sequence "
+        "inside all/any/not instead",
+        "a sequence stays in one sentence: its items take no 'context'"]
+    assert found[5] == ("'max_gap' must be a whole number of tokens, 0 or more, not the "
+                        "number -1")
+    assert found[7] == ("unknown key 'gap' in the 'sequence' condition (did you mean "
+                        "'max_gap'?)")
+    assert found[9] == "capture 'who' records nothing in 'unless'"
+
+
 def test_unknown_key_without_a_close_one_lists_the_valid_keys(tmp_path: Path) -> None:
     rule = tmp_path / "r.yaml"
     rule.write_text("id: r\ntitle: T\nmatch: {keywords: [x]}\nzzz: 1\n")
@@ -214,7 +246,8 @@ def test_the_norway_problem_says_to_quote_the_code() -> None:
     assert rule is not None and rule.match == AnyNode((
         RegexLeaf(re.compile(r"(?i)\bfrigates?\b")),
         KeywordsLeaf(("Fregatte", "frégate de défense")),
-        EntityLeaf("country", only=frozenset({"DK", "NO"}))))
+        EntityLeaf("country", only=frozenset({"DK", "NO"})),
+        SequenceLeaf((EntityLeaf("country", capture="navy"), KeywordsLeaf(("frigate",))))))
 
 
 def test_several_problems_in_one_file_are_all_reported() -> None:

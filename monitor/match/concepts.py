@@ -15,6 +15,8 @@ One file per concept, ``RULES_DIR/concepts/NAME.yaml``::
 
 Terms are plain text, no patterns: the matcher folds case and diacritics and compares lemmas or
 stems, so a base form also finds its inflected forms; ja and zh terms match on the script itself.
+A hyphen at a term's end or start makes it an affix ("ل-", "-lle"), an apostrophe at its start a
+clitic ("'e"): see :mod:`monitor.match.lexicon`.
 Language codes are the ISO 639-1 codes of ``monitor.language.normalise_code`` ("de", not "deu").
 
 :func:`load_concepts` reads a concepts directory (all of it, or the named concepts and what

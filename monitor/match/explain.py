@@ -2,7 +2,8 @@
 
 The trace runs the matcher's own unit and tree evaluation (:mod:`monitor.match.holds`) on a
 full analysis, so that what it says is what the Matcher does: the sentence split, each
-leaf's candidates, each unit with the leaves it lacks and the conditions that veto it.
+leaf's candidates (for a sequence, the words of every chain it found), each unit with the
+leaves it lacks and the conditions that veto it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from monitor.match.rules import (
     RegexLeaf,
     RuleSet,
     RuleSpec,
+    SequenceLeaf,
     leaves,
     required,
 )
@@ -61,6 +63,9 @@ def leaf_label(rule: RuleSpec, node: MatchNode) -> str:
         return f"regex:/{node.pattern.pattern}/"
     if isinstance(node, KeywordsLeaf):
         return "keywords:" + ",".join(node.keywords)
+    if isinstance(node, SequenceLeaf):
+        return ("sequence(" + ", ".join(leaf_label(rule, item) for item in node.items) +
+                f"; max_gap {node.max_gap})")
     if isinstance(node, NotNode):
         return f"not {leaf_label(rule, node.child)}"
     kind = "all" if isinstance(node, AllNode) else "any"
@@ -92,7 +97,7 @@ def explain(rules: RuleSet, title: str, text: str, lang: str) -> Explanation:
     trace = Explanation(
         rule, analysis, title_end, tuple(found),
         tuple((leaf_label(rule, n), terms(n, everywhere))
-              for n in leaves(rule.match, into_not=False)),
+              for n in leaves(rule.match, into_not=False, into_sequences=False)),
         tuple((leaf_label(rule, n), terms(n, everywhere)) for n in rule.unless),
         tuple(units), hit, ())
     return replace(trace, why_not=() if hit else _why_not(trace, lang))

@@ -7,6 +7,11 @@ captures. :class:`monitor.match.matcher.Matcher` evaluates rules with these, and
   written as a name ("US", not "us"), not as a dateline ("PARIS –"), or named by an anaphor
   ("the country") in the sentence after it;
 - a ``regex`` leaf holds when the pattern matches the unit's text;
+- a ``sequence`` holds when its items follow each other in that order in one sentence, at
+  most ``max_gap`` tokens apart; an affix term (a prefix such as Arabic "ل-", a case ending
+  such as Finnish "-lle") is glued to the word next to it in the sequence; an entity item is
+  the country next to its neighbours: in "guarantees for Ukraine and Moldova" the country
+  after "for" is Ukraine, never Moldova;
 - a leaf with ``context`` may also be found in the sentences before, the paragraph, the
   lead or the title;
 - ``unless`` vetoes clauses: an ingredient found in a clause that holds one of its cues does
@@ -22,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from monitor.match.lexicon import ANAPHOR, CONCEPT, COUNTRY, KEYWORD, Found
+from monitor.match.lexicon import ANAPHOR, CONCEPT, COUNTRY, KEYWORD, PREFIX, SUFFIX, Found
 from monitor.match.rules import (
     AllNode,
     AnyNode,
@@ -34,7 +39,9 @@ from monitor.match.rules import (
     NotNode,
     RegexLeaf,
     RuleSpec,
+    SequenceLeaf,
     keyword_key,
+    parts,
     required,
 )
 from monitor.match.text import Analysis
@@ -99,7 +106,7 @@ def _sentence_units(rule: RuleSpec, analysis: Analysis, found: Sequence[Found],
 def _in_unit(rule: RuleSpec) -> set[tuple[str, str]]:
     """Keys a unit must hold: the rule's required keys whose leaves have no context."""
     keys = set()
-    for leaf in required(rule.match):
+    for leaf in (part for node in required(rule.match) for part in parts(node)):
         if isinstance(leaf, ConceptLeaf) and leaf.context is None:
             keys.add((CONCEPT, leaf.concept))
         elif isinstance(leaf, KeywordsLeaf) and leaf.context is None:
@@ -257,9 +264,54 @@ def holds(node: MatchNode, rule: RuleSpec, unit: Unit, analysis: Analysis,
     if isinstance(node, NotNode):
         inner = holds(node.child, rule, unit, analysis, found, title_end)
         return Result(not inner.holds)
+    if isinstance(node, SequenceLeaf):
+        return _sequence(node, rule, unit, analysis, found, title_end)
     items = _candidates(node, rule, unit, analysis, found, title_end)
     capture = getattr(node, "capture", None)
     return Result(bool(items), items, {capture: items} if capture and items else {})
+
+
+_ANY_COUNTRY = EntityLeaf("country")
+
+
+def _sequence(leaf: SequenceLeaf, rule: RuleSpec, unit: Unit, analysis: Analysis,
+              found: Sequence[Found], title_end: int) -> Result:
+    """Every chain of the items in order in one sentence: its words, and the countries it
+    captures."""
+    steps = [_candidates(item, rule, unit, analysis, found, title_end) for item in leaf.items]
+    if not all(steps):
+        return Result(False)
+    countries = _candidates(_ANY_COUNTRY, rule, unit, analysis, found, title_end)
+    entity = [isinstance(item, EntityLeaf) for item in leaf.items]
+    chains: list[tuple[Found, ...]] = [(f,) for f in steps[0]]
+    for i in range(1, len(steps)):
+        chains = [(*chain, f) for chain in chains for f in steps[i]
+                  if _follows(chain[-1], f, leaf.max_gap)
+                  and not ((entity[i - 1] or entity[i]) and _between(chain[-1], f, countries))]
+    used = list(dict.fromkeys(f for chain in chains for f in chain))
+    captures: dict[str, list[Found]] = {}
+    for i, item in enumerate(leaf.items):
+        if isinstance(item, EntityLeaf) and item.capture and chains:
+            captures.setdefault(item.capture, []).extend(
+                dict.fromkeys(chain[i] for chain in chains))
+    return Result(bool(chains), used, captures)
+
+
+def _follows(before: Found, after: Found, gap: int) -> bool:
+    """Whether ``after`` comes next to ``before`` in a sequence: in the same sentence, at most
+    ``gap`` tokens later; a prefix and the word it is glued to, or a word and its suffix,
+    share one token."""
+    if before.sentence != after.sentence:
+        return False
+    if before.affix == PREFIX or after.affix == SUFFIX:
+        return after.first == before.last
+    return 0 <= after.first - before.last - 1 <= gap
+
+
+def _between(before: Found, after: Found, countries: Sequence[Found]) -> bool:
+    """Whether a country stands between two items of a sequence."""
+    return any(c.sentence == before.sentence and before.last < c.first and c.last < after.first
+               for c in countries)
 
 
 def vetoed(rule: RuleSpec, unit: Unit, used: Sequence[Found], analysis: Analysis,

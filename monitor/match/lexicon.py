@@ -14,6 +14,14 @@ exclude hit does not count.
 A term with a gap, ``"lehnen ... ab"`` or ``"ne ... pas"``, matches its parts in that order
 within one clause, whatever stands between them: German separable verbs ("lehnt jede
 Beteiligung ab"), French negation, English phrasal verbs ("turned the offer down").
+
+A term written with a hyphen at its end, ``"ل-"``, is a prefix, and one with a hyphen at its
+start, ``"-lle"``, a suffix: an affix, found on a word whose folded form starts (ends) with it
+while its lemma does not, the lemmatiser having taken it off (Arabic لإسرائيل, "for Israel",
+lemma إسرائيل; Finnish Israelille, "to Israel", lemma Israel). Such a hit covers its word's
+token; a sequence (:mod:`monitor.match.holds`) glues it to the word next to it. A term
+starting with an apostrophe is a clitic as the tokeniser splits it off a word (Turkish 'e in
+İsrail'e).
 """
 
 from __future__ import annotations
@@ -28,13 +36,17 @@ from typing import Any
 from monitor.match.concepts import ConceptSpec
 from monitor.match.countries import country_terms, not_country_phrases
 from monitor.match.countries import languages as country_languages
-from monitor.match.text import Analysis, analyse, matches_compound
+from monitor.match.text import Analysis, Token, analyse, fold, matches_compound
+from monitor.match.text.lemmas import APOSTROPHES
 
 CONCEPT, COUNTRY, EXCLUDE, KEYWORD = "concept", "country", "exclude", "keyword"
 ANAPHOR = "@anaphor"  # the built-in concept of phrases such as "the country" (data/anaphors.yaml)
 NOT_A_COUNTRY = "@country"  # the key of exclude phrases that hold a country name
 GAP = "..."
 PART = "part"  # one part of a term with a gap; key: "<kind>\x1f<key>\x1f<term>\x1f<index>"
+PREFIX, SUFFIX = "prefix", "suffix"  # affix terms: "ل-", "-lle"
+AFFIX_MARK = "-"
+MIN_STEM = 2  # letters a word keeps besides its affix
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,7 @@ class Found:
     end: int
     clause: int
     ambiguous: bool = False
+    affix: str = ""  # PREFIX or SUFFIX: an affix term, glued to the word of token ``first``
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -67,9 +80,38 @@ def phrase_forms(phrase: str, lang: str) -> tuple[tuple[str, ...], ...]:
     analysis. Cached: every automaton of a language indexes the same ~1,000 country terms,
     and each new Matcher (a reload, ``rules test``, a backtest) builds them again."""
     tokens = analyse(phrase, lang).tokens()
+    if phrase[:1] in APOSTROPHES:  # a clitic: the word the tokeniser splits it off is dropped
+        glued = analyse("x" + phrase, lang).tokens()
+        if glued and glued[0].end == 1:
+            tokens = glued[1:]
     lemmas = tuple(token.lemma for token in tokens)
     norms = tuple(token.norm for token in tokens)
     return tuple(form for form in dict.fromkeys((lemmas, norms)) if form)
+
+
+def affix_term(phrase: str) -> tuple[str, str] | None:
+    """(PREFIX, folded text) for a term written "ل-", (SUFFIX, ...) for "-lle"; None for a
+    term that is no affix."""
+    text = phrase.strip()
+    if len(text) < 2 or any(c.isspace() for c in text) or text == AFFIX_MARK * len(text):
+        return None
+    if text.endswith(AFFIX_MARK) and not text.startswith(AFFIX_MARK):
+        return PREFIX, fold(text[:-1])
+    if text.startswith(AFFIX_MARK) and not text.endswith(AFFIX_MARK):
+        return SUFFIX, fold(text[1:])
+    return None
+
+
+def has_affix(token: Token, where: str, affix: str) -> bool:
+    """Whether the affix is on the token's word and not on its lemma."""
+    if len(token.norm) < len(affix) + MIN_STEM:
+        return False
+    if where == PREFIX:
+        return token.norm.startswith(affix) and not token.lemma.startswith(affix)
+    return token.norm.endswith(affix) and not token.lemma.endswith(affix)
+
+
+Affix = tuple[str, str, str, str]  # kind, key, PREFIX or SUFFIX, folded affix
 
 
 class Lexicon:
@@ -81,6 +123,7 @@ class Lexicon:
         self.keywords = dict(keywords or {})
         self._automata: dict[str, Any] = {}
         self._gapped: dict[str, list[tuple[str, str, str, int]]] = {}
+        self._affixes: dict[str, list[Affix]] = {}
 
     def entries(self, lang: str) -> Iterator[tuple[str, str, str, bool]]:
         """(kind, key, phrase, ambiguous) of every term for ``lang``."""
@@ -113,6 +156,10 @@ class Lexicon:
                 bucket.append(entry)
 
         for kind, key, phrase, ambiguous in self.entries(lang):
+            affix = affix_term(phrase)
+            if affix is not None:
+                self._affixes.setdefault(lang, []).append((kind, key, *affix))
+                continue
             parts = [p.strip() for p in phrase.split(GAP)]
             if len(parts) > 1 and all(parts):
                 self._gapped.setdefault(lang, []).append((kind, key, phrase, len(parts)))
@@ -133,12 +180,17 @@ class Lexicon:
     def find(self, analysis: Analysis) -> list[Found]:
         """Every term of the lexicon in the text, exclude hits already applied."""
         automaton = self.automaton(analysis.lang)
-        if not len(automaton):
-            return []
         lang = analysis.lang
+        affixes = self._affixes.get(lang, [])
+        if not len(automaton) and not affixes:
+            return []
         found: list[Found] = []
         for index, sentence in enumerate(analysis.sentences):
             tokens = sentence.tokens
+            if affixes:
+                found += _affix_hits(affixes, index, tokens)
+            if not len(automaton):
+                continue
             lemmas = [t.lemma for t in tokens]
             norms = [t.norm for t in tokens]
             hits: Hits = {}
@@ -181,6 +233,17 @@ class Lexicon:
                 else:
                     yield Found(kind, key, head.sentence, head.first, chain[-1].last,
                                 head.start, chain[-1].end, head.clause)
+
+
+def _affix_hits(affixes: Sequence[Affix], sentence: int,
+                tokens: Sequence[Token]) -> Iterator[Found]:
+    for position, token in enumerate(tokens):
+        if token.norm == token.lemma:  # fast path: no inflection, no affix
+            continue
+        for kind, key, where, affix in affixes:
+            if has_affix(token, where, affix):
+                yield Found(kind, key, sentence, position, position, token.start, token.end,
+                            token.clause, affix=where)
 
 
 def _part_key(kind: str, key: str, phrase: str, index: int) -> str:

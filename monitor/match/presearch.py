@@ -13,13 +13,16 @@ clauses, tokens) and the rule its evaluation; most articles hold none and cost o
   rule needs; a term with a gap is indexed as its parts;
 - a key is present when one of its terms occurs on token edges or, in languages with closed
   compounds, as a token's head (:func:`monitor.match.text.matches_compound`); a gapped term
-  when each of its parts occurs.
+  when each of its parts occurs; an affix term ("ل-", "-lle") when a word starts or ends
+  with it.
 
 The pass ignores sentence and clause bounds, part order and exclude phrases, so it finds a
 superset of the keys :meth:`Lexicon.find` reports on the same text: it may let a rule through
 that then does not fire, never the reverse (tests/test_presearch.py checks it on corpora).
 
-Required keys are the concept and keyword leaves that ``all`` nodes from the root require.
+Required keys are the concept and keyword leaves that ``all`` nodes from the root require,
+with the concept and keyword items of a required sequence (all of them must be in its
+sentence).
 Each rule is indexed under the one required key the fewest rules share. A rule with no
 required key (only ``any``, entities, regexes) is a candidate when one of its positive
 concept or keyword leaves is present, always when it has a regex leaf or no such leaf.
@@ -34,7 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.match.lexicon import CONCEPT, GAP, KEYWORD, Lexicon, phrase_forms
+from monitor.match.lexicon import CONCEPT, GAP, KEYWORD, PREFIX, Lexicon, affix_term, phrase_forms
 from monitor.match.rules import (
     ConceptLeaf,
     Context,
@@ -43,6 +46,7 @@ from monitor.match.rules import (
     RuleSpec,
     keyword_key,
     leaves,
+    parts,
     required,
 )
 from monitor.match.text import (
@@ -70,7 +74,7 @@ class _Slot:
 def required_keys(rule: RuleSpec) -> frozenset[Key]:
     """The concept and keyword keys an article must hold for ``rule`` to fire."""
     keys: set[Key] = set()
-    for leaf in required(rule.match):
+    for leaf in (part for node in required(rule.match) for part in parts(node)):
         if isinstance(leaf, ConceptLeaf):
             keys.add((CONCEPT, leaf.concept))
         elif isinstance(leaf, KeywordsLeaf):
@@ -136,6 +140,7 @@ class Presearcher:
         for position in self._unindexed:
             self.wanted |= self._positive[position] or set()
         self._automata: dict[str, tuple[Any, list[_Slot]]] = {}
+        self._affixes: dict[str, list[tuple[Key, str]]] = {}  # key, " ل" or "lle "
         self._gaps: dict[int, tuple[Key, int]] = {}
         self._words: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
 
@@ -180,11 +185,18 @@ class Presearcher:
         spans = list(paragraphs(text))
         title = frozenset(index for start, _, index in spans if start < title_end)
         automaton, slots = self.automaton(lang)
-        if not slots:
+        affixes = self._affixes.get(lang, [])
+        if not slots and not affixes:
             return Scan({}, title, len(spans))
         at: dict[int, list[int]] = {}  # slot -> the paragraphs where it was found
+        where: dict[Key, set[int]] = {}
         for paragraph, (lemmas, norms) in enumerate(zip(*self._forms(text, spans, lang),
                                                         strict=True)):
+            for key, edge in affixes:
+                if edge in norms:
+                    where.setdefault(key, set()).add(paragraph)
+            if not slots:
+                continue
             found = set(map(_VALUE, automaton.iter(lemmas)))
             if norms != lemmas:
                 found.update(map(_VALUE, automaton.iter(norms)))
@@ -195,16 +207,15 @@ class Presearcher:
                         or _inside(automaton, slot, slots[slot], norms, lang))):
                     continue  # the term as a compound's head: only where it is one
                 at.setdefault(slot, []).append(paragraph)
-        where: dict[Key, set[int]] = {}
-        parts: dict[tuple[int, int], set[int]] = {}
+        gapped: dict[tuple[int, int], set[int]] = {}
         for slot, places in at.items():
             for key, gap, index, _ in slots[slot].marks:
                 if not gap:
                     where.setdefault(key, set()).update(places)
                 else:
                     for paragraph in places:
-                        parts.setdefault((gap, paragraph), set()).add(index)
-        for (gap, paragraph), seen in parts.items():  # a gapped term stays in one clause
+                        gapped.setdefault((gap, paragraph), set()).add(index)
+        for (gap, paragraph), seen in gapped.items():  # a gapped term stays in one clause
             key, count = self._gaps[gap]
             if len(seen) == count:
                 where.setdefault(key, set()).add(paragraph)
@@ -255,8 +266,14 @@ class Presearcher:
         import ahocorasick
 
         table: dict[str, list[Mark]] = {}
+        affixes = self._affixes.setdefault(lang, [])
         for kind, key, phrase, _ in self._lexicon.entries(lang):
             if (kind, key) not in self.wanted:
+                continue
+            affix = affix_term(phrase)
+            if affix is not None:  # on a word's edge in the folded words: " ل", "lle "
+                where, text = affix
+                affixes.append(((kind, key), f" {text}" if where == PREFIX else f"{text} "))
                 continue
             pieces = [p.strip() for p in phrase.split(GAP)]
             if len(pieces) > 1 and all(pieces):
@@ -288,7 +305,7 @@ class Presearcher:
 def _shape(rule: RuleSpec) -> _Shape:
     local: set[Key] = set()
     context: list[tuple[Key, Context]] = []
-    for leaf in required(rule.match):
+    for leaf in (part for node in required(rule.match) for part in parts(node)):
         if isinstance(leaf, ConceptLeaf):
             key: Key = (CONCEPT, leaf.concept)
         elif isinstance(leaf, KeywordsLeaf):

@@ -21,6 +21,7 @@ from monitor.match import yamlpos as yp
 from monitor.match.concepts import concept_path, language_code
 from monitor.match.countries import is_country_code
 from monitor.match.rules import (
+    DEFAULT_GAP,
     AllNode,
     AnyNode,
     ConceptLeaf,
@@ -36,6 +37,7 @@ from monitor.match.rules import (
     RuleSpec,
     RuleTest,
     Scope,
+    SequenceLeaf,
     Throttle,
 )
 from monitor.match.yamlpos import Report, compose, read_bytes
@@ -50,7 +52,8 @@ RULE_KEYS = ("id", "title", "description", "severity", "enabled", "tags", "false
              "languages", "scope", "fields", "feeds", "match", "unless", "notify", "tests")
 BRANCHES = ("all", "any", "not")
 LEAVES = {"concept": ("context",), "entity": ("except", "only", "capture", "context"),
-          "regex": ("context",), "keywords": ("context",)}
+          "regex": ("context",), "keywords": ("context",), "sequence": ("max_gap",)}
+SEQUENCE_ITEMS = ("concept", "entity", "keywords")
 CONTEXT_KEYS = ("previous_sentences", "paragraph", "lead", "title")
 TEST_KEYS = ("lang", "title", "text", "expect", "captures", "why")
 RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -240,7 +243,7 @@ class RuleReader:
             first = node.value[0][0]
             self.report.add(first, "rule.unknown_key", f"'{first.value}' is no condition"
                             f"{yp.suggest(str(first.value), [*BRANCHES, *LEAVES])}: use all, "
-                            "any, not, concept, entity, regex or keywords")
+                            "any, not, concept, entity, regex, keywords or sequence")
             return None
         head = str(heads[0].value)
         e = yp.mapping(self.report, node, f"the '{head}' condition", (head, *LEAVES.get(head, ())))
@@ -249,6 +252,8 @@ class RuleReader:
             return None
         if head in BRANCHES:
             return self._branch(head, value)
+        if head == "sequence":
+            return self._sequence(value, e)
         context = self._opt(e, "context", self._context, None)
         if head == "concept":
             return self._concept(value, context)
@@ -278,6 +283,50 @@ class RuleReader:
         if not kept or len(kept) < len(children):
             return None
         return AllNode(kept) if head == "all" else AnyNode(kept)
+
+    def _sequence(self, node: Node, e: yp.Entries) -> SequenceLeaf | None:
+        nodes = yp.items(self.report, node, "'sequence'")
+        if nodes == []:
+            self.report.add(node, "rule.empty_match", "'sequence' is empty: list the "
+                            "conditions that must follow each other, such as [{concept: A}, "
+                            "{entity: country}]")
+        elif nodes is not None and len(nodes) < 2:
+            self.report.add(node, "rule.bad_match", "a sequence needs two or more items: "
+                            "for one, write the leaf alone")
+        items = [self._sequence_item(n) for n in nodes or ()]
+        gap = self._opt(e, "max_gap", self._gap, DEFAULT_GAP)
+        kept = tuple(item for item in items if item is not None)
+        if len(kept) < max(len(items), 2):
+            return None
+        return SequenceLeaf(kept, gap)
+
+    def _sequence_item(self, node: Node) -> ConceptLeaf | EntityLeaf | KeywordsLeaf | None:
+        heads = [str(k.value) for k, _ in node.value if isinstance(k, ScalarNode)] \
+            if isinstance(node, MappingNode) else []
+        other = next((h for h in heads if h in BRANCHES or (h in LEAVES
+                                                             and h not in SEQUENCE_ITEMS)), None)
+        if other is not None:
+            hint = ": put the sequence inside all/any/not instead" if other in BRANCHES else ""
+            self.report.add(node, "rule.bad_match", "a sequence holds concept, entity and "
+                            f"keywords leaves, not '{other}'{hint}")
+            return None
+        leaf = self.node(node, "an item of 'sequence'")
+        if not isinstance(leaf, ConceptLeaf | EntityLeaf | KeywordsLeaf):
+            return None
+        if leaf.context is not None:
+            context = next(k for k, _ in node.value if getattr(k, "value", None) == "context")
+            self.report.add(context, "rule.bad_match", "a sequence stays in one sentence: "
+                            "its items take no 'context'")
+            return None
+        return leaf
+
+    def _gap(self, node: Node, what: str) -> int | None:
+        gap = yp.whole_number(node)
+        if gap is None or gap < 0:
+            self.report.add(node, "rule.bad_value", f"{what} must be a whole number of tokens, "
+                            f"0 or more, not {yp.describe(node)}")
+            return None
+        return gap
 
     def _context(self, node: Node, what: str) -> Context | None:
         e = yp.mapping(self.report, node, what, CONTEXT_KEYS)

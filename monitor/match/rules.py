@@ -41,6 +41,14 @@ Leaves, each a one-key mapping plus its options:
       capture: country               record the country found: the one that does the act
     regex: PATTERN                   Python ``re``; case-sensitive unless it starts with (?i)
     keywords: [words, "a phrase"]    whole words, case- and diacritic-insensitive
+    sequence: [leaf, leaf, ...]      concept, entity and keywords leaves in this order in one
+      max_gap: 3                     sentence, each at most max_gap tokens after the one before
+                                     (default 3); an entity item is the country next to its
+                                     neighbours, with no other country between them
+
+A sequence in ``unless`` vetoes the clauses of the words it matched: "security guarantees for
+Israel" stops the guarantees from counting, while "security guarantees for Ukraine and
+Moldova" (Ukraine is the country next to "for") does not.
 
 Scope and context: a rule fires when its ``match`` tree holds within one scope unit and no
 ``unless`` condition holds in the same clause. A leaf may reach out of the unit with
@@ -124,6 +132,17 @@ class KeywordsLeaf:
     context: Context | None = None
 
 
+DEFAULT_GAP = 3  # tokens allowed between two items of a sequence
+
+
+@dataclass(frozen=True)
+class SequenceLeaf:
+    """Items in this order in one sentence, each at most ``max_gap`` tokens after the last."""
+
+    items: tuple[ConceptLeaf | EntityLeaf | KeywordsLeaf, ...]
+    max_gap: int = DEFAULT_GAP
+
+
 @dataclass(frozen=True)
 class AllNode:
     children: tuple[MatchNode, ...]
@@ -139,20 +158,29 @@ class NotNode:
     child: MatchNode
 
 
-Leaf: TypeAlias = ConceptLeaf | EntityLeaf | RegexLeaf | KeywordsLeaf
+Leaf: TypeAlias = ConceptLeaf | EntityLeaf | RegexLeaf | KeywordsLeaf | SequenceLeaf
 MatchNode: TypeAlias = Leaf | AllNode | AnyNode | NotNode
 
 
-def leaves(*nodes: MatchNode, into_not: bool = True) -> Iterator[MatchNode]:
+def leaves(*nodes: MatchNode, into_not: bool = True,
+           into_sequences: bool = True) -> Iterator[MatchNode]:
     """The leaves of match trees, in the order written; with ``into_not=False`` each ``not``
-    is yielded whole instead of its leaves."""
+    is yielded whole instead of its leaves, with ``into_sequences=False`` each sequence."""
     for node in nodes:
         if isinstance(node, AllNode | AnyNode):
-            yield from leaves(*node.children, into_not=into_not)
+            yield from leaves(*node.children, into_not=into_not,
+                              into_sequences=into_sequences)
         elif isinstance(node, NotNode) and into_not:
-            yield from leaves(node.child)
+            yield from leaves(node.child, into_sequences=into_sequences)
+        elif isinstance(node, SequenceLeaf) and into_sequences:
+            yield from node.items
         else:
             yield node
+
+
+def parts(leaf: MatchNode) -> tuple[MatchNode, ...]:
+    """The leaves a leaf needs all of: a sequence's items, else the leaf itself."""
+    return leaf.items if isinstance(leaf, SequenceLeaf) else (leaf,)
 
 
 def required(node: MatchNode) -> Iterator[MatchNode]:
