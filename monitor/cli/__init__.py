@@ -87,7 +87,16 @@ def main() -> None:
 
 
 def _register() -> None:
-    from monitor.cli import config_cmd, demo, feeds, notify_cmd, rules, run, stories_cmd
+    from monitor.cli import (
+        config_cmd,
+        demo,
+        feeds,
+        hits_cmd,
+        notify_cmd,
+        rules,
+        run,
+        stories_cmd,
+    )
 
     cli.add_command(feeds.feeds)
     cli.add_command(run.run)
@@ -96,6 +105,7 @@ def _register() -> None:
     cli.add_command(rules.rules)
     cli.add_command(notify_cmd.notify)
     cli.add_command(notify_cmd.outbox)
+    cli.add_command(hits_cmd.hits)
     cli.add_command(stories_cmd.stories)
     cli.add_command(stories_cmd.dedup)
 
