@@ -10,6 +10,8 @@ give in-flight polls ``schedule.grace_period`` to finish, cancel the rest, close
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -59,11 +61,17 @@ class Daemon:
         self.sender = Sender(config, self.store, self._rules_by_id)
         self.pipeline.notifier = self.sender
         self._stopping: asyncio.Event | None = None
+        self._reloading: asyncio.Future[None] | None = None
+        self._pending_sync = False
         self._inflight: set[asyncio.Task[list[PollResult]]] = set()
         self._closed = False
 
     async def start(self) -> None:
         """Open the database and sync the config's feeds into it."""
+        await self._sync_feeds()
+        self.load_rules()
+
+    async def _sync_feeds(self) -> None:
         specs = self.config.feeds
         now = datetime.now(UTC)
         spread = self.config.schedule.startup_spread
@@ -71,7 +79,6 @@ class Daemon:
         added, updated = await self.store.run(feeds.sync_config_feeds, specs, firsts)
         log.info("database %s ready; config feeds: %d added, %d updated", self.database,
                  added, updated, extra={"stage": "store"})
-        self.load_rules()
 
     def load_rules(self) -> None:
         """Load the rules of ``rules_dir``. A broken rules folder is logged with every
@@ -137,6 +144,7 @@ class Daemon:
                           id="poll", misfire_grace_time=None)
         scheduler.start()
         sending = asyncio.create_task(self.sender.run(self._stopping))
+        watchdog = asyncio.create_task(self._watchdog(self._stopping))
         sd_notify("READY=1")
         log.info("daemon started, polling every %ss", self.config.schedule.tick)
         try:
@@ -148,6 +156,7 @@ class Daemon:
                 loop.remove_signal_handler(sig)
             await self._drain()
             scheduler.shutdown(wait=False)
+            watchdog.cancel()
             try:  # it starts no new send; one in flight gets the grace period
                 await asyncio.wait_for(sending, timeout=self.config.schedule.grace_period)
             except TimeoutError:
@@ -156,8 +165,58 @@ class Daemon:
                             extra={"stage": "notify"})
 
     def _hangup(self) -> None:
-        log.warning("SIGHUP: reloading config and rules is not supported yet; restart the "
-                    "daemon to apply changes (it keeps running as it is)")
+        """SIGHUP: reload the config file and the rules; what is broken keeps the old."""
+        self._reloading = asyncio.ensure_future(self.reload())
+
+    async def reload(self) -> None:
+        """Read the config file again and the rules: a broken config is logged with its line
+        and the running one kept; broken rules are logged (file:line:col) and the loaded
+        ones kept. Channels, notify, dedup and language settings, default and health
+        channels, the rules folder and the config's feeds take effect now; fetch and
+        schedule settings at the next start."""
+        from monitor import config as config_module
+        from monitor.errors import ConfigError
+
+        sd_notify("RELOADING=1")
+        try:
+            if self.config.source:
+                try:
+                    fresh = config_module.load(Path(self.config.source))
+                except ConfigError as exc:
+                    log.error("SIGHUP: %s; keeping the config loaded before", exc.message,
+                              extra={"error_code": exc.code, "stage": "config"})
+                else:
+                    self._apply(fresh)
+            self.load_rules()
+            log.info("SIGHUP: config and rules reloaded", extra={"stage": "config"})
+        finally:
+            sd_notify("READY=1")
+
+    def _apply(self, fresh: Config) -> None:
+        if (fresh.fetch, fresh.schedule) != (self.config.fetch, self.config.schedule):
+            log.warning("SIGHUP: [fetch] and [schedule] changes take effect at the next start",
+                        extra={"stage": "config"})
+        fresh = dataclasses.replace(fresh, fetch=self.config.fetch,
+                                    schedule=self.config.schedule)
+        self.config = fresh
+        self.pipeline.config = fresh
+        self.sender.config = fresh
+        self.sender.channels = {channel.name: channel for channel in fresh.channels}
+        self._pending_sync = True
+
+
+    @staticmethod
+    async def _watchdog(stop: asyncio.Event) -> None:
+        """Ping systemd's watchdog (``WatchdogSec=``) at half its interval from the event
+        loop itself: a stuck loop stops the pings and systemd restarts the service; a long
+        poll does not, since polls do not block the loop."""
+        interval = int(os.environ.get("WATCHDOG_USEC", "0") or 0) / 2e6
+        if interval <= 0 or os.environ.get("WATCHDOG_PID", str(os.getpid())) != str(os.getpid()):
+            return
+        while not stop.is_set():
+            sd_notify("WATCHDOG=1")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
 
     def stop(self) -> None:
         log.info("stopping: no new polls, waiting for in-flight ones")
@@ -167,6 +226,9 @@ class Daemon:
     async def _tick(self) -> None:
         if self._stopping is not None and self._stopping.is_set():
             return
+        if self._pending_sync:  # the reloaded config's [[feeds]]
+            self._pending_sync = False
+            await self._sync_feeds()
         task = asyncio.create_task(self.pipeline.poll())
         self._inflight.add(task)
         try:
