@@ -93,6 +93,13 @@ class LanguageSettings:
 
 
 @dataclass(frozen=True)
+class StoreSettings:
+    retention: int = setting(
+        0, "article text older than this is pruned once a day (hits and their snippets are "
+        "kept); 0: keep everything", "duration", 0)
+
+
+@dataclass(frozen=True)
 class DedupSettings:
     window: int = setting(
         604800, "a new article joins the story of a near-identical one seen this recently",
@@ -144,6 +151,7 @@ class Config:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     language: LanguageSettings = field(default_factory=LanguageSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
     dedup: DedupSettings = field(default_factory=DedupSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     feeds: tuple[FeedSpec, ...] = ()  # the [[feeds]] tables
@@ -174,6 +182,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "fetch": FetchSettings,
     "schedule": ScheduleSettings,
     "language": LanguageSettings,
+    "store": StoreSettings,
     "dedup": DedupSettings,
     "notify": NotifySettings,
 }

@@ -16,7 +16,7 @@ import logging
 import os
 import signal
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from monitor import schedule
@@ -143,6 +143,10 @@ class Daemon:
                           next_run_time=datetime.now(UTC), coalesce=True, max_instances=1,
                           id="poll", misfire_grace_time=None)
         scheduler.start()
+        if self.config.store.retention:
+            scheduler.add_job(self._prune, "interval", days=1, next_run_time=datetime.now(UTC),
+                              coalesce=True, max_instances=1, id="prune",
+                              misfire_grace_time=None)
         sending = asyncio.create_task(self.sender.run(self._stopping))
         watchdog = asyncio.create_task(self._watchdog(self._stopping))
         sd_notify("READY=1")
@@ -204,6 +208,19 @@ class Daemon:
         self.sender.channels = {channel.name: channel for channel in fresh.channels}
         self._pending_sync = True
 
+
+    async def _prune(self) -> None:
+        """The daily retention job (``store.retention``)."""
+        from monitor.store.maintenance import prune
+
+        before = datetime.now(UTC) - timedelta(seconds=self.config.store.retention)
+        try:
+            count = await self.store.run(prune, before)
+        except Exception:  # logged; tomorrow's run tries again
+            log.exception("retention: pruning failed", extra={"stage": "store"})
+            return
+        log.info("retention: text of %d article(s) older than %s pruned", count,
+                 before.date(), extra={"stage": "store"})
 
     @staticmethod
     async def _watchdog(stop: asyncio.Event) -> None:

@@ -39,6 +39,9 @@ def open_database(path: Path | str, *, readonly: bool = False) -> sqlite_utils.D
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         if not readonly:
+            # a new file frees deleted pages a few at a time (`db prune`), no VACUUM needed;
+            # on an existing one this takes effect only after a VACUUM (`db prune --vacuum`)
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             migrate(conn)

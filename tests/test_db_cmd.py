@@ -1,0 +1,75 @@
+"""``newsmon db``: a database made by the first schema upgrades in place; prune keeps hits
+and snippets; backup copies a database in use."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import cli
+from monitor.demo import DemoResult, run_demo
+from monitor.store.db import open_database
+from monitor.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+
+def newsmon(db: Path, *args: str) -> tuple[int, str]:
+    out = CliRunner().invoke(cli, ["--config", "/dev/null", "--db", str(db), *args])
+    return out.exit_code, out.output
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    return run_demo(tmp_path_factory.mktemp("demo"))
+
+
+def test_a_first_schema_database_upgrades_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for statement in MIGRATIONS[0]:  # the database the first release made
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO feeds (url, origin_url, created_at, updated_at) VALUES "
+                 "('https://a.example/rss', 'https://a.example/rss', '2026-01-01T00:00:00+00:00',"
+                 " '2026-01-01T00:00:00+00:00')")
+    conn.execute("INSERT INTO articles (feed_id, guid, title, text, lang, lang_confidence, "
+                 "published_at, fetched_at, content_hash, entry_hash) VALUES (1, 'g', 'T', "
+                 "'Body', 'en', 1, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', "
+                 "'h', 'h')")
+    conn.commit()
+    conn.close()
+    code, output = newsmon(path, "db", "migrate")
+    assert code == 0 and f"schema version {SCHEMA_VERSION}" in output
+    db = open_database(path)
+    assert {"hits", "alerts", "messages", "deliveries", "stories", "signatures"} <= set(
+        db.table_names())
+    assert [row["title"] for row in db.query("SELECT title FROM articles")] == ["T"]
+    assert "health" in db["feeds"].columns_dict and "story_id" in db["articles"].columns_dict
+
+
+def test_prune_empties_old_text_and_keeps_hits(demo: DemoResult, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.db"
+    assert newsmon(demo.database, "db", "backup", str(copy))[0] == 0
+    before = newsmon(copy, "hits", "--format", "json")[1]
+    code, output = newsmon(copy, "db", "prune", "--older-than", "1d")
+    assert code == 0 and f"{len(demo.articles)} article(s) pruned" in output
+    db = open_database(copy)
+    assert db.execute("SELECT count(*) FROM articles WHERE text != ''").fetchone()[0] == 0
+    assert db["articles"].count == len(demo.articles) and db["signatures"].count == 0
+    assert newsmon(copy, "hits", "--format", "json")[1] == before  # hits and snippets kept
+    assert newsmon(copy, "db", "prune", "--older-than", "1d")[1].startswith("0 article(s)")
+    assert "vacuumed" in newsmon(copy, "db", "prune", "--older-than", "1d", "--vacuum")[1]
+    assert newsmon(copy, "db", "prune", "--older-than", "soon")[0] == 2
+
+
+def test_backup_copies_the_database_and_refuses_to_overwrite(demo: DemoResult,
+                                                             tmp_path: Path) -> None:
+    target = tmp_path / "backup.db"
+    code, output = newsmon(demo.database, "db", "backup", str(target))
+    assert code == 0 and "backed up" in output
+    copy = open_database(target)
+    assert copy["articles"].count == len(demo.articles) and copy["hits"].count == len(demo.hits)
+    code, output = newsmon(demo.database, "db", "backup", str(target))
+    assert code == 1 and "exists" in output
