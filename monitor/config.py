@@ -93,6 +93,13 @@ class LanguageSettings:
 
 
 @dataclass(frozen=True)
+class StatusSettings:
+    listen: str = setting(
+        "", "host:port of the status endpoint (/healthz, /metrics), e.g. 127.0.0.1:9120; "
+        "empty: none")
+
+
+@dataclass(frozen=True)
 class StoreSettings:
     retention: int = setting(
         0, "article text older than this is pruned once a day (hits and their snippets are "
@@ -152,6 +159,7 @@ class Config:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     language: LanguageSettings = field(default_factory=LanguageSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
+    status: StatusSettings = field(default_factory=StatusSettings)
     dedup: DedupSettings = field(default_factory=DedupSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     feeds: tuple[FeedSpec, ...] = ()  # the [[feeds]] tables
@@ -183,6 +191,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "schedule": ScheduleSettings,
     "language": LanguageSettings,
     "store": StoreSettings,
+    "status": StatusSettings,
     "dedup": DedupSettings,
     "notify": NotifySettings,
 }

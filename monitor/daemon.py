@@ -30,6 +30,7 @@ from monitor.models import PollResult
 from monitor.notify.routing import Router
 from monitor.notify.sender import Sender
 from monitor.pipeline import Pipeline
+from monitor.status import Metrics, measure_lag, serve
 from monitor.store import Store, feeds
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,9 @@ class Daemon:
         self.fetcher = Fetcher(self.client, config.fetch)
         self.pipeline = Pipeline(config, self.store, self.fetcher,
                                  make_detector(config.language.detector))
-        self.sender = Sender(config, self.store, self._rules_by_id)
+        self.metrics = Metrics()
+        self.sender = Sender(config, self.store, self._rules_by_id,
+                             on_step=self.metrics.delivered)
         self.pipeline.notifier = self.sender
         self._stopping: asyncio.Event | None = None
         self._reloading: asyncio.Future[None] | None = None
@@ -149,6 +152,8 @@ class Daemon:
                               misfire_grace_time=None)
         sending = asyncio.create_task(self.sender.run(self._stopping))
         watchdog = asyncio.create_task(self._watchdog(self._stopping))
+        lag = asyncio.create_task(measure_lag(self.metrics, self._stopping))
+        endpoint = await self._serve_status()
         sd_notify("READY=1")
         log.info("daemon started, polling every %ss", self.config.schedule.tick)
         try:
@@ -161,6 +166,9 @@ class Daemon:
             await self._drain()
             scheduler.shutdown(wait=False)
             watchdog.cancel()
+            lag.cancel()
+            if endpoint is not None:
+                endpoint.close()
             try:  # it starts no new send; one in flight gets the grace period
                 await asyncio.wait_for(sending, timeout=self.config.schedule.grace_period)
             except TimeoutError:
@@ -209,6 +217,24 @@ class Daemon:
         self._pending_sync = True
 
 
+    async def _serve_status(self) -> asyncio.Server | None:
+        """The status endpoint (``status.listen``); a port in use is logged, not fatal."""
+        listen = self.config.status.listen
+        if not listen:
+            return None
+
+        async def pending() -> int:
+            from monitor.store.outbox import pending_count
+
+            return await self.store.run(pending_count)
+
+        try:
+            return await serve(listen, self.metrics, self.config.schedule.tick, pending)
+        except (OSError, ValueError) as exc:
+            log.error("status endpoint on %s: %s; running without it", listen, exc,
+                      extra={"stage": "status", "error_code": "config.status_listen"})
+            return None
+
     async def _prune(self) -> None:
         """The daily retention job (``store.retention``)."""
         from monitor.store.maintenance import prune
@@ -249,7 +275,7 @@ class Daemon:
         task = asyncio.create_task(self.pipeline.poll())
         self._inflight.add(task)
         try:
-            await asyncio.shield(task)
+            self.metrics.polled(await asyncio.shield(task))
         except asyncio.CancelledError:
             if self._stopping is None or not self._stopping.is_set():
                 raise

@@ -171,4 +171,5 @@ class PollResult:
     new: int = 0
     updated: int = 0
     error_code: str | None = None
+    hits: int = 0
     error: str | None = None

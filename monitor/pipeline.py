@@ -282,7 +282,7 @@ class Pipeline:
         updated = sum(s.status is SaveStatus.UPDATED for s in saved)
         log.info("polled %s: %s, %d new, %d updated, %d hit(s)", feed.url, status, new, updated,
                  len(hits), extra={"feed_id": feed.id, "feed_url": feed.url, "stage": "pipeline"})
-        return PollResult(feed.id, feed.url, status, new=new, updated=updated)
+        return PollResult(feed.id, feed.url, status, new=new, updated=updated, hits=len(hits))
 
     def _timed(self, stage: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """Call ``fn`` and add its wall time to ``timings[stage]`` (printed by the benchmark)."""

@@ -131,3 +131,49 @@ def test_ready_watchdog_and_sighup_reloads(tmp_path: Path, feed_server: FeedServ
     assert proc.returncode == 0, stderr
     assert "broken.yaml:4:12" in stderr and "unknown concept" in stderr
     assert "keeping the rules loaded before" in stderr
+
+
+def test_status_endpoint_serves_health_and_metrics(tmp_path: Path,
+                                                   feed_server: FeedServer) -> None:
+    import httpx
+
+    from tests.receivers import free_port
+
+    url = feed_server.add("/rss", body=rss([item("a", "Story", "Body of the story.")]))
+    port = free_port()
+    config = tmp_path / "config.toml"
+    config.write_text(f'database = "news.db"\n[schedule]\ntick = "1s"\nstartup_spread = "0s"\n'
+                      f'[status]\nlisten = "127.0.0.1:{port}"\n[[feeds]]\nurl = "{url}"\n',
+                      "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
+    proc = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "run"],
+                            stderr=subprocess.PIPE, text=True, env=env)
+
+    def get(path: str) -> httpx.Response | None:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5)
+        except httpx.TransportError:
+            return None
+
+    def polled() -> bool:
+        response = get("/metrics")
+        return response is not None and 'newsmon_polls_total{status="ok"} 1.0' in response.text
+
+    try:
+        wait_until(polled)
+        metrics = get("/metrics")
+        assert metrics is not None and metrics.status_code == 200
+        assert "newsmon_articles_total 1.0" in metrics.text
+        assert "newsmon_deliveries_pending 0.0" in metrics.text
+        assert "newsmon_loop_lag_seconds" in metrics.text
+        health = get("/healthz")
+        assert health is not None and health.status_code == 200
+        assert health.json()["status"] == "ok"
+        missing = get("/nothing")
+        assert missing is not None and missing.status_code == 404
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr

@@ -68,11 +68,13 @@ class Outcome:
 class Sender:
     def __init__(self, config: Config, store: Store,
                  rules: Callable[[], Mapping[str, RuleSpec]] = dict,
-                 environ: Mapping[str, str] | None = None) -> None:
+                 environ: Mapping[str, str] | None = None,
+                 on_step: Callable[[int, int], None] | None = None) -> None:
         self.config = config
         self.store = store
         self.rules = rules  # the rules loaded now (titles, severities, throttles)
         self.environ = environ
+        self.on_step = on_step  # told (sent, failed) after each pass: the metrics
         self.channels = {channel.name: channel for channel in config.channels}
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()  # set by run()'s caller: no new sends
@@ -98,6 +100,8 @@ class Sender:
                 raise result
         counts = [r for r in results if not isinstance(r, BaseException)]
         sent, failed = sum(c[0] for c in counts), sum(c[1] for c in counts)
+        if self.on_step is not None:
+            self.on_step(sent, failed)
         if sent:
             log.info("notify: %d delivery(ies) sent", sent, extra={"stage": "notify"})
         return sent, failed

@@ -193,3 +193,9 @@ def list_deliveries(db: sqlite_utils.Database, status: str | None = None,
         "messages.id) AS hits FROM deliveries JOIN messages ON messages.id = "
         f"deliveries.message_id {clause}ORDER BY deliveries.id DESC LIMIT ?",
         [*params, limit]))
+
+
+def pending_count(db: sqlite_utils.Database) -> int:
+    """Deliveries not yet sent."""
+    return int(db.execute("SELECT count(*) FROM deliveries WHERE status = 'pending'"
+                          ).fetchone()[0])
