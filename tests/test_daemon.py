@@ -18,15 +18,21 @@ ITEMS = [{"guid": f"g{i}", "title": f"Story {i}", "link": f"https://example.org/
           "description": f"Body of story number {i}."} for i in range(3)]
 
 
+def spawn(config: Path, *options: str, **environ: str) -> subprocess.Popen[str]:
+    """``newsmon [OPTIONS] --config CONFIG run`` as a real process, with no NEWSMON_*
+    variable of ours leaking in; ``environ`` adds variables (NOTIFY_SOCKET...)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
+    env.update(environ)
+    return subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config),
+                             *options, "run"], stderr=subprocess.PIPE, text=True, env=env)
+
+
 def start_daemon(tmp_path: Path, url: str) -> subprocess.Popen[str]:
     config = tmp_path / "config.toml"
     config.write_text(
         f'database = "news.db"\n[schedule]\ntick = "1s"\nstartup_spread = "0s"\n'
         f'grace_period = "5s"\n[[feeds]]\nurl = "{url}"\ninterval = "1h"\n', "utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
-    return subprocess.Popen(
-        [sys.executable, "-m", "monitor", "--config", str(config), "--log-format", "json",
-         "run"], stderr=subprocess.PIPE, text=True, env=env)
+    return spawn(config, "--log-format", "json")
 
 
 def stored(tmp_path: Path) -> int:
@@ -68,9 +74,7 @@ def test_sighup_is_survived_and_sigterm_abandons_a_stuck_fetch(tmp_path: Path,
     config.write_text(
         'database = "news.db"\n[schedule]\ntick = "1s"\nstartup_spread = "0s"\n'
         f'grace_period = "1s"\n[fetch]\ndeadline = "60s"\n[[feeds]]\nurl = "{url}"\n', "utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
-    proc = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "run"],
-                            stderr=subprocess.PIPE, text=True, env=env)
+    proc = spawn(config)
     try:
         wait_for(lambda: len(feed_server.requests_to("/stuck")) == 1, timeout=20)
         proc.send_signal(signal.SIGHUP)
@@ -104,9 +108,7 @@ def test_daemon_alerts_a_hit_by_email(tmp_path: Path, feed_server: FeedServer) -
             f'startup_spread = "0s"\n[notify]\ntick = "1s"\n'
             f'[channels.desk]\nurls = ["{smtp.url()}"]\n'
             f'[[feeds]]\nurl = "{url}"\ninterval = "1h"\n', "utf-8")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
-        proc = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config),
-                                 "run"], stderr=subprocess.PIPE, text=True, env=env)
+        proc = spawn(config)
         try:
             [message] = smtp.wait_for(1, timeout=30)
             proc.send_signal(signal.SIGTERM)

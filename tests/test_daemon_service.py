@@ -8,8 +8,6 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -23,6 +21,7 @@ from click.testing import CliRunner
 from monitor.cli import cli
 from monitor.store.db import open_database
 from tests.feedserver import FeedServer, rss
+from tests.test_daemon import spawn
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -91,10 +90,7 @@ def test_ready_watchdog_and_sighup_reloads(tmp_path: Path, feed_server: FeedServ
     config = tmp_path / "config.toml"
     config.write_text(f'database = "news.db"\nrules_dir = "{rules}"\n[schedule]\n'
                       'tick = "1s"\nstartup_spread = "0s"\n', "utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
-    env.update(NOTIFY_SOCKET=notify_socket.path, WATCHDOG_USEC="400000")
-    proc = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "run"],
-                            stderr=subprocess.PIPE, text=True, env=env)
+    proc = spawn(config, NOTIFY_SOCKET=notify_socket.path, WATCHDOG_USEC="400000")
     runner = CliRunner()
 
     def add_feed(path: str, guid: str, title: str, text: str) -> None:
@@ -145,9 +141,7 @@ def test_status_endpoint_serves_health_and_metrics(tmp_path: Path,
     config.write_text(f'database = "news.db"\n[schedule]\ntick = "1s"\nstartup_spread = "0s"\n'
                       f'[status]\nlisten = "127.0.0.1:{port}"\n[[feeds]]\nurl = "{url}"\n',
                       "utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
-    proc = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "run"],
-                            stderr=subprocess.PIPE, text=True, env=env)
+    proc = spawn(config)
 
     def get(path: str) -> httpx.Response | None:
         try:

@@ -20,13 +20,13 @@ from click.testing import CliRunner
 from monitor import config as config_module
 from monitor.cli import cli
 from monitor.config import Config
-from monitor.daemon import Daemon
 from monitor.models import PollResult
 from monitor.notify.sender import Sender
 from monitor.store import Store
 from monitor.store.db import open_database
 from tests.feedserver import FeedServer, closed_port_url, rss
 from tests.receivers import SmtpReceiver, WebhookReceiver, parts
+from tests.test_pipeline import run_once as pipeline_run_once
 
 REPO = Path(__file__).resolve().parents[1]
 PLEDGE = ("Norway has pledged two frigates as part of the security guarantees for Ukraine, "
@@ -60,16 +60,7 @@ def settings(channels: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 def run_once(tmp_path: Path, feeds: list[dict[str, Any]], data: dict[str, Any]) -> list[
         PollResult]:
-    config = config_module.build({**data, "feeds": feeds}, environ={})
-    daemon = Daemon(config, tmp_path / "news.db")
-
-    async def go() -> list[PollResult]:
-        try:
-            return await daemon.run_once(include_all=True)
-        finally:
-            await daemon.close()
-
-    return asyncio.run(go())
+    return pipeline_run_once(tmp_path, feeds, **data)
 
 
 def step(tmp_path: Path, data: dict[str, Any], later: timedelta) -> tuple[int, int]:
