@@ -96,3 +96,27 @@ def show(app: AppContext, hit_id: int) -> None:
     if deliveries:
         click.echo(render(deliveries, "table", ["channel", "kind", "url", "status",
                                                 "attempts", "sent_at", "last_error"]))
+
+
+@click.command()
+@click.argument("query")
+@click.option("--lang", help="only articles in this language (ISO 639-1)")
+@click.option("--since", help="articles published since: a duration back (7d) or a date")
+@click.option("--raw", is_flag=True, help="QUERY in FTS5 syntax: OR, NEAR(), \"phrases\", pre*")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@format_option
+@click.pass_obj
+def search(app: AppContext, query: str, lang: str | None, since: str | None, raw: bool,
+           limit: int, fmt: str) -> None:
+    """Full-text search over stored articles, best match first, with snippets.
+
+    \b
+    Example:
+      newsmon search "security guarantees" --since 7d
+      newsmon search 'garanties NEAR(sécurité, 3)' --raw --lang fr
+    """
+    from monitor.store.search import search as find
+
+    rows = find(app.db(), query, lang=lang, since=_point(since, "--since"), limit=limit,
+                raw=raw)
+    click.echo(render(rows, fmt, ["id", "published_at", "lang", "feed", "title", "snippet"]))

@@ -211,6 +211,36 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         CREATE INDEX bands_article ON bands (article_id)
         """,
     ),
+    # 5: full-text search over articles, kept in sync by triggers
+    (
+        """
+        CREATE VIRTUAL TABLE articles_fts USING fts5 (
+            title, text, content='articles', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2'
+        )
+        """,
+        """
+        CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+            INSERT INTO articles_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+        END
+        """,
+        """
+        CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+            INSERT INTO articles_fts (articles_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+        END
+        """,
+        """
+        CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN
+            INSERT INTO articles_fts (articles_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+            INSERT INTO articles_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+        END
+        """,
+        """
+        INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')
+        """,
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
