@@ -77,3 +77,21 @@ def test_hits_show_gives_the_sentence_sources_and_deliveries(demo: DemoResult) -
     missing = CliRunner().invoke(cli, ["--config", "/dev/null", "--db", str(demo.database),
                                        "hits", "show", "99999"])
     assert missing.exit_code == 1 and "no hit 99999" in missing.output
+
+
+def test_stats_count_what_the_run_stored(demo: DemoResult) -> None:
+    result = json.loads(newsmon(demo, "stats", "--format", "json"))
+    totals = result["totals"]
+    assert totals["articles"] == len(demo.articles) and totals["hits"] == len(demo.hits)
+    assert totals["alerts_sent"] == len(demo.alerts) and totals["alerts_pending"] == 0
+    assert totals["stories_with_several_sources"] == len(demo.stories)
+    assert sum(r["hits"] for r in result["hits_per_rule"]) == len(demo.hits)
+    captured = sum(len(codes) for h in demo.hits for codes in h["captures"].values())
+    assert sum(r["hits"] for r in result["hits_per_country"]) == captured
+    assert sum(r["feeds"] for r in result["feeds"]) == len(demo.polls)
+    assert json.loads(newsmon(demo, "stats", "--since", "2000-01-01", "--format", "json")
+                      )["totals"] == totals
+    assert json.loads(newsmon(demo, "stats", "--since", "2999-01-01", "--format", "json")
+                      )["totals"]["hits"] == 0
+    table = newsmon(demo, "stats")
+    assert "hits per country" in table and "feeds by health" in table

@@ -108,6 +108,7 @@ def _register() -> None:
     cli.add_command(notify_cmd.outbox)
     cli.add_command(hits_cmd.hits)
     cli.add_command(hits_cmd.search)
+    cli.add_command(hits_cmd.stats)
     cli.add_command(db_cmd.db)
     cli.add_command(stories_cmd.stories)
     cli.add_command(stories_cmd.dedup)

@@ -120,3 +120,36 @@ def search(app: AppContext, query: str, lang: str | None, since: str | None, raw
     rows = find(app.db(), query, lang=lang, since=_point(since, "--since"), limit=limit,
                 raw=raw)
     click.echo(render(rows, fmt, ["id", "published_at", "lang", "feed", "title", "snippet"]))
+
+
+@click.command()
+@click.option("--since", help="from: a duration back (7d) or a date; default: everything")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_obj
+def stats(app: AppContext, since: str | None, fmt: str) -> None:
+    """Articles, stories, hits per rule, language, country and day, alerts, and feed health.
+
+    \b
+    Example:
+      newsmon stats --since 7d
+      newsmon stats --format json
+    """
+    import json
+
+    from monitor.store.stats import stats as count
+
+    result = count(app.db(), _point(since, "--since"))
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"since {result['since'] or 'the start'}")
+    click.echo(render([result["totals"]], "table"))
+    for key, title in (("hits_per_rule", "hits per rule"),
+                       ("hits_per_language", "hits per language"),
+                       ("hits_per_country", "hits per country"),
+                       ("hits_per_day", "hits per day"),
+                       ("articles_per_language", "articles per language"),
+                       ("feeds", "feeds by health")):
+        if result[key]:
+            click.echo(f"\n{title}:\n" + render(result[key], "table"))
