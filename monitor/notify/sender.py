@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 IMMEDIATE, DIGEST, FOLDED = 0, 1, 2  # alerts.digest: how an alert waits
 BATCH = 100  # deliveries taken per pass
-LEASE = 60  # seconds a claim outlasts the send's own time limit
+CLAIM_MARGIN = 5  # seconds a claim outlasts twice the send's own time limit
 MIN_SECRET = 4  # characters: shorter URL parts are not masked (they are words like "x")
 PORT_DIGITS = 5
 _HOST = re.compile(r"(?i)localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+|\[[0-9a-f:.]+\]")
@@ -111,7 +111,8 @@ class Sender:
         for delivery in queue:
             if self._stop.is_set():
                 break  # shutting down: the rest stays pending for the next start
-            until = datetime.now(UTC) + timedelta(seconds=LEASE + self.config.notify.timeout)
+            until = datetime.now(UTC) + timedelta(
+                seconds=2 * self.config.notify.timeout + CLAIM_MARGIN)
             if not await self.store.run(outbox.claim, delivery["id"], now, until):
                 continue  # another pass or process is sending it
             outcome = await self._attempt(delivery)
