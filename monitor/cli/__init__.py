@@ -88,6 +88,7 @@ def main() -> None:
 
 def _register() -> None:
     from monitor.cli import (
+        browse,
         config_cmd,
         db_cmd,
         demo,
@@ -109,6 +110,7 @@ def _register() -> None:
     cli.add_command(hits_cmd.hits)
     cli.add_command(hits_cmd.search)
     cli.add_command(hits_cmd.stats)
+    cli.add_command(browse.browse)
     cli.add_command(db_cmd.db)
     cli.add_command(stories_cmd.stories)
     cli.add_command(stories_cmd.dedup)
