@@ -151,6 +151,9 @@ class Config:
         900, "poll interval of feeds that set none", "duration", 60
     )
     log_level: str = setting("info", "debug, info, warning or error")
+    watch_rules: bool = setting(
+        False, "reload the rules when a file in rules_dir changes (checked every tick), "
+        "as SIGHUP does")
     default_channel: str = setting(
         "", "channel of the rules that name none (a [channels.NAME] table); empty: none")
     health_channel: str = setting(

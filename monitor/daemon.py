@@ -66,6 +66,7 @@ class Daemon:
         self._stopping: asyncio.Event | None = None
         self._reloading: asyncio.Future[None] | None = None
         self._pending_sync = False
+        self._stamp: tuple[tuple[str, int, int], ...] = ()
         self._inflight: set[asyncio.Task[list[PollResult]]] = set()
         self._closed = False
 
@@ -87,6 +88,7 @@ class Daemon:
         """Load the rules of ``rules_dir``. A broken rules folder is logged with every
         problem (file:line:col) and the rules already loaded are kept (none at start)."""
         path = self.config.rules_path()
+        self._stamp = self._rules_stamp()
         try:
             matcher = load_matcher(path)
         except RuleError as exc:
@@ -106,6 +108,18 @@ class Daemon:
                           extra={"stage": "notify", "error_code": "notify.unknown_channel"})
         log.info("%d rule(s) loaded from %s", len(matcher.rules), path,
                  extra={"stage": "match"})
+
+    def _rules_stamp(self) -> tuple[tuple[str, int, int], ...]:
+        """Every rule and concept file with its size and modification time."""
+        folder = self.config.rules_path()
+        found = []
+        for path in sorted(folder.rglob("*.yaml")) if folder.is_dir() else []:
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            found.append((str(path), info.st_size, info.st_mtime_ns))
+        return tuple(found)
 
     def _rules_by_id(self) -> dict[str, RuleSpec]:
         matcher = self.pipeline.matcher
@@ -272,6 +286,10 @@ class Daemon:
         if self._pending_sync:  # the reloaded config's [[feeds]]
             self._pending_sync = False
             await self._sync_feeds()
+        if self.config.watch_rules and self._rules_stamp() != self._stamp:
+            log.info("rules changed in %s: reloading", self.config.rules_path(),
+                     extra={"stage": "match"})
+            self.load_rules()
         task = asyncio.create_task(self.pipeline.poll())
         self._inflight.add(task)
         try:

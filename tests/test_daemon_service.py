@@ -171,3 +171,30 @@ def test_status_endpoint_serves_health_and_metrics(tmp_path: Path,
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, stderr
+
+
+def test_watched_rules_reload_without_a_signal(tmp_path: Path, feed_server: FeedServer,
+                                               notify_socket: NotifySocket) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    config = tmp_path / "config.toml"
+    config.write_text(f'database = "news.db"\nrules_dir = "{rules}"\nwatch_rules = true\n'
+                      '[schedule]\ntick = "1s"\nstartup_spread = "0s"\n', "utf-8")
+    proc = spawn(config, NOTIFY_SOCKET=notify_socket.path)
+    try:
+        notify_socket.wait_for("READY=1")
+        (rules / "zeppelin.yaml").write_text(
+            "id: zeppelin\ntitle: Airships are back\nmatch:\n  keywords: [zeppelin]\n",
+            "utf-8")
+        url = feed_server.add("/z", body=rss([item("z", "Airship", "A zeppelin was seen.")]))
+        # the next tick sees the new file before it polls the new feed
+        out = CliRunner().invoke(cli, ["--config", str(config), "feeds", "add", url])
+        assert out.exit_code == 0, out.output
+        wait_until(lambda: hits(tmp_path / "news.db") == ["zeppelin"])
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    assert "rules changed" in stderr
