@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from monitor.cli import cli
 from monitor.demo import DemoResult, run_demo
 from monitor.store.db import open_database
-from monitor.store.schema import MIGRATIONS, SCHEMA_VERSION
+from monitor.store.schema import SCHEMA_VERSION
 
 
 def newsmon(db: Path, *args: str) -> tuple[int, str]:
@@ -26,27 +26,21 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
 
 
 def test_a_first_schema_database_upgrades_in_place(tmp_path: Path) -> None:
+    """tests/data/schema-v1.sql is a database made by release 0.1.0 (schema 1), dumped."""
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    for statement in MIGRATIONS[0]:  # the database the first release made
-        conn.execute(statement)
-    conn.execute("PRAGMA user_version = 1")
-    conn.execute("INSERT INTO feeds (url, origin_url, created_at, updated_at) VALUES "
-                 "('https://a.example/rss', 'https://a.example/rss', '2026-01-01T00:00:00+00:00',"
-                 " '2026-01-01T00:00:00+00:00')")
-    conn.execute("INSERT INTO articles (feed_id, guid, title, text, lang, lang_confidence, "
-                 "published_at, fetched_at, content_hash, entry_hash) VALUES (1, 'g', 'T', "
-                 "'Body', 'en', 1, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', "
-                 "'h', 'h')")
-    conn.commit()
+    conn.executescript((Path(__file__).parent / "data" / "schema-v1.sql").read_text("utf-8"))
     conn.close()
     code, output = newsmon(path, "db", "migrate")
     assert code == 0 and f"schema version {SCHEMA_VERSION}" in output
     db = open_database(path)
     assert {"hits", "alerts", "messages", "deliveries", "stories", "signatures"} <= set(
         db.table_names())
-    assert [row["title"] for row in db.query("SELECT title FROM articles")] == ["T"]
+    assert [row["title"] for row in db.query("SELECT title FROM articles")] == [
+        "Norway pledges frigates"]
     assert "health" in db["feeds"].columns_dict and "story_id" in db["articles"].columns_dict
+    code, found = newsmon(path, "search", "frigates", "--format", "json")
+    assert code == 0 and "Norway pledges frigates" in found  # indexed by the upgrade
 
 
 def test_prune_empties_old_text_and_keeps_hits(demo: DemoResult, tmp_path: Path) -> None:
