@@ -243,7 +243,8 @@ class Daemon:
             return await self.store.run(pending_count)
 
         try:
-            return await serve(listen, self.metrics, self.config.schedule.tick, pending)
+            stall = 3 * self.config.schedule.tick + self.config.fetch.deadline
+            return await serve(listen, self.metrics, stall, pending)
         except (OSError, ValueError) as exc:
             log.error("status endpoint on %s: %s; running without it", listen, exc,
                       extra={"stage": "status", "error_code": "config.status_listen"})

@@ -1,7 +1,8 @@
 """The optional status endpoint on the loopback interface (setting ``status.listen``):
 
     GET /healthz   200 {"status": "ok", ...} while the event loop answers and polls run;
-                   503 when the last poll tick is older than three ticks
+                   503 when no poll has ended for longer than a poll may take (three
+                   ticks plus the fetch deadline)
     GET /metrics   Prometheus text format (prometheus-client): polls by status, feed errors
                    by code, articles stored, hits, deliveries sent and failed, deliveries
                    pending (read from the database at each scrape), loop lag
@@ -77,7 +78,7 @@ async def measure_lag(metrics: Metrics, stop: asyncio.Event) -> None:
             metrics.lag.set(metrics.lag_seconds)
 
 
-async def serve(listen: str, metrics: Metrics, tick: float,
+async def serve(listen: str, metrics: Metrics, stall_after: float,
                 pending: Callable[[], Awaitable[int]]) -> asyncio.Server:
     """Start the endpoint on ``listen`` ("127.0.0.1:9120")."""
     host, _, port = listen.rpartition(":")
@@ -97,7 +98,7 @@ async def serve(listen: str, metrics: Metrics, tick: float,
                                       generate_latest(metrics.registry))
             elif path == "/healthz":
                 since = time.monotonic() - metrics.last_tick
-                healthy = since <= 3 * tick
+                healthy = since <= stall_after
                 status, kind = (200 if healthy else 503), "application/json"
                 body = json.dumps({"status": "ok" if healthy else "stalled",
                                    "seconds_since_poll_tick": round(since, 1),
