@@ -160,10 +160,8 @@ class Daemon:
                           next_run_time=datetime.now(UTC), coalesce=True, max_instances=1,
                           id="poll", misfire_grace_time=None)
         scheduler.start()
-        if self.config.store.retention:
-            scheduler.add_job(self._prune, "interval", days=1, next_run_time=datetime.now(UTC),
-                              coalesce=True, max_instances=1, id="prune",
-                              misfire_grace_time=None)
+        scheduler.add_job(self._prune, "interval", days=1, next_run_time=datetime.now(UTC),
+                          coalesce=True, max_instances=1, id="prune", misfire_grace_time=None)
         sending = asyncio.create_task(self.sender.run(self._stopping))
         watchdog = asyncio.create_task(self._watchdog(self._stopping))
         lag = asyncio.create_task(measure_lag(self.metrics, self._stopping))
@@ -228,6 +226,8 @@ class Daemon:
         self.pipeline.config = fresh
         self.sender.config = fresh
         self.sender.channels = {channel.name: channel for channel in fresh.channels}
+        if self.pipeline.matcher is not None:  # the new routing, even if the rules stay old
+            self.pipeline.router = Router(fresh, self.pipeline.matcher.rules)
         self._pending_sync = True
 
 
@@ -251,9 +251,11 @@ class Daemon:
             return None
 
     async def _prune(self) -> None:
-        """The daily retention job (``store.retention``)."""
+        """The daily retention job (``store.retention``; 0, also after a reload: nothing)."""
         from monitor.store.maintenance import prune
 
+        if not self.config.store.retention:
+            return
         before = datetime.now(UTC) - timedelta(seconds=self.config.store.retention)
         try:
             count = await self.store.run(prune, before)

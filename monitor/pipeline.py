@@ -237,7 +237,8 @@ class Pipeline:
             stored = {s.article.guid: s.id for s in saved if s.status in MATCHABLE}
             hits = save_hits(db, found, stored)
             if hits and self.router is not None:
-                first = stories.first_hits(db, hits)  # a later copy adds to its story only
+                window = now - timedelta(seconds=self.config.dedup.window)
+                first = stories.first_hits(db, hits, window)  # a later copy: its story only
                 queue_alerts(db, self.router.plans(first, {a.guid: a for a in new_articles},
                                                    now), now)
             feeds.record_success(db, feed_id, values)
@@ -252,6 +253,8 @@ class Pipeline:
             if item.status is SaveStatus.NEW:
                 stories.assign(db, item.id, feed_id, item.article.title, item.article.lang,
                                item.article.signature, now, since)
+            elif item.status is SaveStatus.UPDATED:
+                stories.refresh(db, item.id, item.article.signature, now)
             elif item.status is SaveStatus.DUPLICATE:
                 stories.add_duplicate(db, item.id, feed_id, now)
 

@@ -109,7 +109,7 @@ async def serve(listen: str, metrics: Metrics, stall_after: float,
                          f"Content-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
                          "Connection: close\r\n\r\n".encode() + body)
             await writer.drain()
-        except (TimeoutError, ConnectionError):
+        except (TimeoutError, ConnectionError, ValueError):  # slow, gone, or a huge line
             pass
         finally:
             writer.close()

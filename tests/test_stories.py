@@ -150,3 +150,33 @@ def test_stories_survive_a_restart_of_the_process(tmp_path: Path,
     run()  # a new process: the index is read from the database, not rebuilt
     db = database(tmp_path)
     assert db["articles"].count == 2 and db["stories"].count == 1
+
+
+def test_a_copy_too_old_to_alert_does_not_hold_back_a_fresh_one(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    from datetime import timedelta
+
+    old = feed_server.add("/old", body=rss([item("o", "Norway pledges", WIRE,
+                                                 age=timedelta(days=3))]))
+    fresh = feed_server.add("/new", body=rss([item("n", "Norway pledges", copies()["dateline"])]))
+    with WebhookReceiver() as hook:
+        data = settings({"chat": {"urls": [hook.url()]}}, default_channel="chat")
+        run_once(tmp_path, [{"url": old}], data)
+        run_once(tmp_path, [{"url": old}, {"url": fresh}], data)
+        assert len(hook.accepted) == 1  # the fresh copy: the old one was never alerted
+    assert database(tmp_path)["stories"].count == 1
+
+
+def test_a_stub_filled_in_later_is_found_by_later_copies(tmp_path: Path,
+                                                        feed_server: FeedServer) -> None:
+    first = feed_server.add("/a", body=rss([item("s", "Norway pledges frigates", "Developing.")]))
+    with WebhookReceiver() as hook:
+        data = settings({"chat": {"urls": [hook.url()]}}, default_channel="chat")
+        run_once(tmp_path, [{"url": first}], data)
+        feed_server.add("/a", body=rss([item("s", "Norway pledges frigates", WIRE)]))
+        second = feed_server.add("/b", body=rss([item("d", "Norway pledges",
+                                                      copies()["dateline"])]))
+        run_once(tmp_path, [{"url": first}], data)  # filled in: its hit alerts
+        run_once(tmp_path, [{"url": first}, {"url": second}], data)  # a copy joins it
+        assert len(hook.accepted) == 1
+    assert database(tmp_path)["stories"].count == 1

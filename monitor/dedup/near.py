@@ -6,12 +6,13 @@ updated figure changes no shingle, punctuation dropped) after its boilerplate is
 into shingles: word 3-grams in scripts written with spaces, character 4-grams in Chinese,
 Japanese, Thai and the like. Two MinHash signatures (datasketch, 128 permutations) are
 made: of every shingle (the **full** signature) and of the first LEAD shingles (the
-**lead**), so that a copy cut after its first paragraphs still meets its full version.
+**lead**), so that a copy cut after its first paragraph still meets its full version.
 
 LSH bands of both signatures (32 bands of 4 values for the full one, 16 of 8 for the lead)
 find candidates; a candidate is confirmed as the same story when the estimated Jaccard
-similarity of the full signatures is at least JACCARD, or when the smaller text is
-estimated to be contained in the larger to at least CONTAINMENT (a truncated copy). Two
+similarity of the full signatures is at least JACCARD, or when the smaller text, and its
+lead, are estimated to be contained in the larger to at least CONTAINMENT (a truncated
+copy). Two
 articles written independently about one event share few word 3-grams and stay apart.
 
 The signature records its scheme (datasketch's hash scheme, permutations, seed): values
@@ -37,7 +38,7 @@ SEED = 7
 SCHEME = f"datasketch:affine32:{NUM_PERM}:{SEED}"
 FULL_BANDS, FULL_ROWS = 32, 4
 LEAD_BANDS, LEAD_ROWS = 16, 8
-LEAD = 60  # shingles in the lead signature
+LEAD = 20  # shingles in the lead signature: a copy cut to its first paragraph shares them
 WORD_GRAM, CHAR_GRAM = 3, 4
 JACCARD = 0.5  # estimated Jaccard of two full signatures for the same story
 CONTAINMENT = 0.8  # the smaller text's share in the larger, for a truncated copy
@@ -77,16 +78,25 @@ def same_story(a: Signature, b: Signature) -> float:
     if similarity >= JACCARD:
         return similarity
     small, large = sorted((a.shingles, b.shingles))
-    contained = similarity * (small + large) / ((1 + similarity) * small)
-    lead = jaccard(a.lead, b.lead)
-    if contained >= CONTAINMENT and lead >= JACCARD:
+    contained = _contained(similarity, small, large)
+    leads = sorted((min(a.shingles, LEAD), min(b.shingles, LEAD)))
+    lead = _contained(jaccard(a.lead, b.lead), *leads)
+    if contained >= CONTAINMENT and lead >= CONTAINMENT:
         return min(contained, 1.0)
     return 0.0
 
 
+def _contained(similarity: float, small: int, large: int) -> float:
+    """The share of the smaller set in the larger, from their Jaccard estimate and sizes."""
+    return similarity * (small + large) / ((1 + similarity) * small) if small else 0.0
+
+
 def signature(title: str, text: str) -> Signature | None:
-    """The signature of an article (its text, else its title); None for too short a text."""
-    shingles = _shingles(text) or _shingles(title)
+    """The signature of an article (its text; with its title when the text alone is too
+    short); None when even both are too short."""
+    shingles = _shingles(text)
+    if len(set(shingles)) < MIN_SHINGLES:
+        shingles = _shingles(f"{title}\n{text}")
     if len(set(shingles)) < MIN_SHINGLES:
         return None
     return Signature(_minhash(set(shingles)), _minhash(set(shingles[:LEAD])),

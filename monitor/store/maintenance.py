@@ -18,18 +18,16 @@ FREE_PAGES = 10_000  # pages handed back per incremental vacuum step
 
 def prune(db: sqlite_utils.Database, before: datetime, *, vacuum: bool = False) -> int:
     """Empty the text of articles published before ``before`` (their rows, titles, links,
-    hits and snippets stay: `newsmon hits` still shows them) and drop their near-duplicate
-    signatures. Returns the articles pruned. Freed pages go back to the file a few at a time
-    when the database is in incremental auto-vacuum; ``vacuum`` rewrites the whole file
-    (long, and it needs as much free disk as the file)."""
+    hits and snippets stay: `newsmon hits` still shows them) and drop the near-duplicate
+    signatures made before ``before``. Returns the articles pruned. Freed pages go back to
+    the file a few at a time when the database is in incremental auto-vacuum; ``vacuum``
+    rewrites the whole file (long, and it needs as much free disk as the file)."""
     with transaction(db):
         cursor = db.execute("UPDATE articles SET text = '' WHERE published_at < ? AND "
                             "text != ''", [to_iso(before)])
         db.execute("DELETE FROM bands WHERE article_id IN (SELECT article_id FROM signatures "
-                   "JOIN articles ON articles.id = signatures.article_id WHERE "
-                   "articles.published_at < ?)", [to_iso(before)])
-        db.execute("DELETE FROM signatures WHERE article_id IN (SELECT id FROM articles WHERE "
-                   "published_at < ?)", [to_iso(before)])
+                   "WHERE seen_at < ?)", [to_iso(before)])
+        db.execute("DELETE FROM signatures WHERE seen_at < ?", [to_iso(before)])
     if vacuum:
         db.execute("PRAGMA auto_vacuum = INCREMENTAL")
         db.execute("VACUUM")

@@ -186,6 +186,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
         """
+        CREATE INDEX story_sources_article ON story_sources (article_id)
+        """,
+        """
+        CREATE INDEX hits_created ON hits (created_at)
+        """,
+        """
         CREATE TABLE signatures (
             article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
             scheme TEXT NOT NULL,

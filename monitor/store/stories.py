@@ -37,11 +37,7 @@ def assign(db: sqlite_utils.Database, article_id: int, feed_id: int, title: str,
     db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article_id])
     add_source(db, story_id, feed_id, article_id, lang, now)
     if sig is not None:
-        db.execute("INSERT OR REPLACE INTO signatures (article_id, scheme, shingles, full, lead, "
-                   "seen_at) VALUES (?, ?, ?, ?, ?, ?)",
-                   [article_id, sig.scheme, sig.shingles, sig.full, sig.lead, to_iso(now)])
-        db.conn.executemany("INSERT INTO bands (key, article_id) VALUES (?, ?)",
-                            [(key, article_id) for key in bands(sig)])
+        _index(db, article_id, sig, now)
     return story_id, joined
 
 
@@ -59,6 +55,8 @@ def nearest(db: sqlite_utils.Database, sig: Signature, since: datetime) -> int |
     for row in _signatures(db, sorted(candidates), since):
         other = Signature(row["full"], row["lead"], row["shingles"], row["scheme"])
         score = same_story(sig, other)
+        if row["first_seen"] is None or row["first_seen"] < to_iso(since):
+            continue  # a story older than the window is not joined: no endless chains
         if score and row["story_id"] is not None and (best is None or score > best[0]):
             best = (score, int(row["story_id"]))
     return best[1] if best else None
@@ -69,10 +67,29 @@ def _signatures(db: sqlite_utils.Database, article_ids: Sequence[int],
     for start in range(0, len(article_ids), QUERY_CHUNK):
         chunk = list(article_ids[start:start + QUERY_CHUNK])
         yield from db.query(
-            "SELECT signatures.*, articles.story_id FROM signatures JOIN articles ON "
-            f"articles.id = signatures.article_id WHERE signatures.article_id IN "
+            "SELECT signatures.*, articles.story_id, stories.first_seen FROM signatures "
+            "JOIN articles ON articles.id = signatures.article_id LEFT JOIN stories ON "
+            f"stories.id = articles.story_id WHERE signatures.article_id IN "
             f"({','.join('?' * len(chunk))}) AND signatures.seen_at >= ?",
             [*chunk, to_iso(since)])
+
+
+def refresh(db: sqlite_utils.Database, article_id: int, sig: Signature | None,
+            now: datetime) -> None:
+    """An updated article keeps its story; its signature and band keys become those of its
+    new text (a headline-only stub later filled in is then found by later copies)."""
+    db.execute("DELETE FROM bands WHERE article_id = ?", [article_id])
+    db.execute("DELETE FROM signatures WHERE article_id = ?", [article_id])
+    if sig is not None:
+        _index(db, article_id, sig, now)
+
+
+def _index(db: sqlite_utils.Database, article_id: int, sig: Signature, now: datetime) -> None:
+    db.execute("INSERT OR REPLACE INTO signatures (article_id, scheme, shingles, full, lead, "
+               "seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+               [article_id, sig.scheme, sig.shingles, sig.full, sig.lead, to_iso(now)])
+    db.conn.executemany("INSERT INTO bands (key, article_id) VALUES (?, ?)",
+                        [(key, article_id) for key in bands(sig)])
 
 
 def add_source(db: sqlite_utils.Database, story_id: int, feed_id: int, article_id: int,
@@ -85,11 +102,20 @@ def add_source(db: sqlite_utils.Database, story_id: int, feed_id: int, article_i
 def add_duplicate(db: sqlite_utils.Database, article_id: int, feed_id: int,
                   now: datetime) -> None:
     """An exact copy from ``feed_id`` of the stored article ``article_id``: a source of its
-    story (the copy itself is not stored)."""
-    row = db.execute("SELECT story_id, lang FROM articles WHERE id = ?", [article_id]).fetchone()
-    if row and row[0] is not None:
-        add_source(db, int(row[0]), feed_id, article_id, str(row[1]), now)
-        db.execute("UPDATE stories SET last_seen = ? WHERE id = ?", [to_iso(now), row[0]])
+    story (the copy itself is not stored). An article stored before stories existed gets
+    its story now."""
+    row = db.execute("SELECT story_id, lang, feed_id, title FROM articles WHERE id = ?",
+                     [article_id]).fetchone()
+    if row is None:
+        return
+    story_id, lang, original_feed, title = row
+    if story_id is None:
+        story_id = db.execute("INSERT INTO stories (title, first_seen, last_seen) VALUES "
+                              "(?, ?, ?)", [title, to_iso(now), to_iso(now)]).lastrowid
+        db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article_id])
+        add_source(db, int(story_id or 0), int(original_feed), article_id, str(lang), now)
+    add_source(db, int(story_id), feed_id, article_id, str(lang), now)
+    db.execute("UPDATE stories SET last_seen = ? WHERE id = ?", [to_iso(now), story_id])
 
 
 def prune(db: sqlite_utils.Database, before: datetime) -> int:
@@ -100,16 +126,19 @@ def prune(db: sqlite_utils.Database, before: datetime) -> int:
                       [to_iso(before)]).rowcount
 
 
-def first_hits(db: sqlite_utils.Database, hits: Sequence[Hit]) -> list[Hit]:
-    """The hits that are their story's first for their rule (the others are recorded but
-    not alerted: a later copy adds to the story, not to the inbox)."""
+def first_hits(db: sqlite_utils.Database, hits: Sequence[Hit], since: datetime) -> list[Hit]:
+    """The hits to alert: those whose story has no earlier hit of the same rule alerted since
+    ``since`` (the others are recorded but not alerted: a later copy adds to the story, not
+    to the inbox). A copy too old to alert, or an alert older than the window, holds back
+    nothing."""
     first = []
     for hit in hits:
         row = db.execute(
             "SELECT count(*) FROM hits JOIN articles ON articles.id = hits.article_id "
             "WHERE articles.story_id = (SELECT story_id FROM articles WHERE id = ?) "
-            "AND hits.rule_id = ? AND hits.id < ?",
-            [hit.article_id, hit.rule_id, hit.id]).fetchone()
+            "AND hits.rule_id = ? AND hits.id < ? AND hits.created_at >= ? "
+            "AND EXISTS (SELECT 1 FROM alerts WHERE alerts.hit_id = hits.id)",
+            [hit.article_id, hit.rule_id, hit.id, to_iso(since)]).fetchone()
         if not row[0]:
             first.append(hit)
     return first
