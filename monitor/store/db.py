@@ -12,6 +12,7 @@ from monitor.errors import StoreError
 from monitor.store.schema import migrate
 
 BUSY_TIMEOUT_MS = 5000
+CACHE_KIB = 65536  # page cache per connection: the near-duplicate index is read per article
 
 
 def now_iso() -> str:
@@ -38,6 +39,7 @@ def open_database(path: Path | str, *, readonly: bool = False) -> sqlite_utils.D
             conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         if not readonly:
             # a new file frees deleted pages a few at a time (`db prune`), no VACUUM needed;
             # on an existing one this takes effect only after a VACUUM (`db prune --vacuum`)

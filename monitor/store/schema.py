@@ -207,11 +207,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """
         CREATE TABLE bands (
             key INTEGER NOT NULL,
-            article_id INTEGER NOT NULL REFERENCES signatures(article_id) ON DELETE CASCADE
-        )
-        """,
-        """
-        CREATE INDEX bands_key ON bands (key)
+            article_id INTEGER NOT NULL REFERENCES signatures(article_id) ON DELETE CASCADE,
+            PRIMARY KEY (key, article_id)
+        ) WITHOUT ROWID
         """,
         """
         CREATE INDEX bands_article ON bands (article_id)

@@ -88,7 +88,7 @@ def _index(db: sqlite_utils.Database, article_id: int, sig: Signature, now: date
     db.execute("INSERT OR REPLACE INTO signatures (article_id, scheme, shingles, full, lead, "
                "seen_at) VALUES (?, ?, ?, ?, ?, ?)",
                [article_id, sig.scheme, sig.shingles, sig.full, sig.lead, to_iso(now)])
-    db.conn.executemany("INSERT INTO bands (key, article_id) VALUES (?, ?)",
+    db.conn.executemany("INSERT OR IGNORE INTO bands (key, article_id) VALUES (?, ?)",
                         [(key, article_id) for key in bands(sig)])
 
 
