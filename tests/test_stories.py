@@ -180,3 +180,17 @@ def test_a_stub_filled_in_later_is_found_by_later_copies(tmp_path: Path,
         run_once(tmp_path, [{"url": first}, {"url": second}], data)  # a copy joins it
         assert len(hook.accepted) == 1
     assert database(tmp_path)["stories"].count == 1
+
+
+def test_two_copies_in_one_feed_document_alert_once(tmp_path: Path,
+                                                   feed_server: FeedServer) -> None:
+    texts = copies()
+    url = feed_server.add("/both", body=rss([item("a", "Norway pledges", texts["original"]),
+                                             item("b", "Norway pledges (Reuters)",
+                                                  texts["dateline"])]))
+    with WebhookReceiver() as hook:
+        run_once(tmp_path, [{"url": url}], settings({"chat": {"urls": [hook.url()]}},
+                                                    default_channel="chat"))
+        assert len(hook.accepted) == 1
+    db = database(tmp_path)
+    assert db["hits"].count == 2 and db["stories"].count == 1

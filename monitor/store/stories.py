@@ -128,19 +128,25 @@ def prune(db: sqlite_utils.Database, before: datetime) -> int:
 
 def first_hits(db: sqlite_utils.Database, hits: Sequence[Hit], since: datetime) -> list[Hit]:
     """The hits to alert: those whose story has no earlier hit of the same rule alerted since
-    ``since`` (the others are recorded but not alerted: a later copy adds to the story, not
-    to the inbox). A copy too old to alert, or an alert older than the window, holds back
-    nothing."""
-    first = []
+    ``since``, nor one chosen earlier in ``hits`` (the others are recorded but not alerted:
+    a later copy adds to the story, not to the inbox). A copy too old to alert, or an alert
+    older than the window, holds back nothing."""
+    first, chosen = [], set()
     for hit in hits:
+        story = db.execute("SELECT story_id FROM articles WHERE id = ?",
+                           [hit.article_id]).fetchone()
+        story_id = story[0] if story else None
+        if story_id is not None and (story_id, hit.rule_id) in chosen:
+            continue
         row = db.execute(
             "SELECT count(*) FROM hits JOIN articles ON articles.id = hits.article_id "
-            "WHERE articles.story_id = (SELECT story_id FROM articles WHERE id = ?) "
-            "AND hits.rule_id = ? AND hits.id < ? AND hits.created_at >= ? "
-            "AND EXISTS (SELECT 1 FROM alerts WHERE alerts.hit_id = hits.id)",
-            [hit.article_id, hit.rule_id, hit.id, to_iso(since)]).fetchone()
+            "WHERE articles.story_id = ? AND hits.rule_id = ? AND hits.id < ? "
+            "AND hits.created_at >= ? AND EXISTS (SELECT 1 FROM alerts WHERE "
+            "alerts.hit_id = hits.id)",
+            [story_id, hit.rule_id, hit.id, to_iso(since)]).fetchone()
         if not row[0]:
             first.append(hit)
+            chosen.add((story_id, hit.rule_id))
     return first
 
 
