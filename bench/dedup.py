@@ -10,14 +10,15 @@ drawn with the seed from a 5,000-word vocabulary (two articles share few word 3-
 independent articles do); a share ``--copies`` of them are near-duplicates of one of the
 5,000 before (a dateline added, a paragraph cut, a number changed, or the first half only).
 For each size N, N articles are grouped one by one with the real code
-(``monitor.store.stories.assign``: LSH band keys in an indexed SQLite table, candidates
-confirmed on their signatures) into a fresh database file. Printed per N: grouping
-articles/s (insert + query; the MinHash signature, which costs the same whatever the index
-holds, is timed apart), the per-article cost of the last 1,000, its ratio to the first size
-(target <= 1.5), peak memory of the process (target <= 300 MB at 1 M signatures), the
-database size, the share of copies that joined their original's story, and the naive
-baseline: each of ``--naive-sample`` new articles compared with every stored signature
-(read from the database, compared in numpy).
+(``monitor.store.stories.assign``: LSH band keys stored with each signature and looked up
+in memory, candidates confirmed on their signatures) into a fresh database file. Printed
+per N: grouping articles/s (insert + query; the MinHash signature, which costs the same
+whatever the index holds, is timed apart), the per-article cost of the last 1,000, its
+ratio to the first size (target <= 1.5), peak memory of the process (target <= 300 MB at
+1 M signatures), the database size, the share of copies that joined their original's
+story, the time and peak memory of a new process that builds the in-memory index from the
+database (a restart), and the naive baseline: each of ``--naive-sample`` new articles
+compared with every stored signature (read from the database, compared in numpy).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import os
 import platform
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +44,7 @@ from tabulate import tabulate
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from monitor.dedup.near import signature  # noqa: E402
+from monitor.dedup.near import BAND_KEYS, signature  # noqa: E402
 from monitor.store import stories  # noqa: E402
 from monitor.store.db import open_database  # noqa: E402
 
@@ -101,7 +103,7 @@ def run_size(stream: Stream, count: int, naive_sample: int) -> dict[str, float]:
                           "('bench:', 'bench:', ?, ?)", [now.isoformat(), now.isoformat()]
                           ).lastrowid
         since = now - timedelta(days=7)
-        story_of = array("q")  # story id by article index, 8 bytes each
+        story_of = array("i")  # story id by article index, 4 bytes each
         grouped = copies = 0
         minhash = grouping = last = 0.0
         db.conn.execute("BEGIN")
@@ -133,9 +135,14 @@ def run_size(stream: Stream, count: int, naive_sample: int) -> dict[str, float]:
         db.conn.execute("COMMIT")
         naive_ms = _naive(db, stream, count, naive_sample)
         db.conn.close()
+        restart = subprocess.run([sys.executable, __file__, "--load", str(path)],
+                                 capture_output=True, text=True, check=True)
+        load_s, load_mb, loaded = (float(v) for v in restart.stdout.split())
+        assert loaded >= count * 0.99, loaded  # the short ones have no signature
         return {"grouping": grouping, "minhash_ms": minhash / count * 1000,
                 "last_ms": last / min(SLICE, count) * 1000, "found": grouped / max(copies, 1),
-                "db_mb": path.stat().st_size / 1e6, "naive_ms": naive_ms}
+                "db_mb": path.stat().st_size / 1e6, "naive_ms": naive_ms,
+                "load_s": load_s, "load_mb": load_mb}
 
 
 def _naive(db: Any, stream: Stream, count: int, sample: int) -> float:
@@ -156,7 +163,23 @@ def _naive(db: Any, stream: Stream, count: int, sample: int) -> float:
 
 
 def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident memory of this process (Linux keeps ru_maxrss across exec, so a child
+    would report its parent's: VmHWM when /proc has it)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        return int(status.split("VmHWM:")[1].split()[0]) / 1024
+    except (OSError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load(path: str) -> None:
+    """A restart: a new process builds the in-memory index of the database at ``path``;
+    prints seconds, peak MB and the articles indexed."""
+    started = time.perf_counter()
+    db = open_database(path)
+    since = datetime.now(UTC) - timedelta(days=7)
+    size = len(stories.band_index(db, since)) // BAND_KEYS
+    print(f"{time.perf_counter() - started:.3f} {peak_mb():.1f} {size}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -166,7 +189,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--naive-sample", type=int, default=200)
     parser.add_argument("--words", type=int, default=250)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--load", help=argparse.SUPPRESS)  # the restart, in its own process
     args = parser.parse_args(argv)
+    if args.load:
+        load(args.load)
+        return 0
     sizes = sorted(int(s) for s in args.sizes.split(","))
     print(f"date: {datetime.now(UTC).isoformat(timespec='seconds')}")
     print(f"machine: {platform.machine()}, nproc {os.cpu_count()}, python "
@@ -182,10 +209,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                      f"{size / result['grouping']:,.0f}", f"{result['last_ms']:.3f}",
                      f"{result['last_ms'] / base:.2f}", f"{peak_mb():.0f}",
                      f"{result['db_mb']:.0f}", f"{result['found']:.1%}",
+                     f"{result['load_s']:.2f}", f"{result['load_mb']:.0f}",
                      f"{result['minhash_ms']:.2f}", f"{result['naive_ms']:.2f}",
                      f"{result['naive_ms'] / result['last_ms']:.0f}x"])
     print(tabulate(rows, ["articles", "grouping s", "articles/s", "ms/article (last 1k)",
                           "ratio to first", "peak MB", "db MB", "copies grouped",
+                          "restart: load s", "restart: peak MB",
                           "minhash ms/article", "naive ms/article", "speed-up"],
                    tablefmt="github", disable_numparse=True))
     ratio = float(rows[-1][4])

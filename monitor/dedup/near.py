@@ -8,12 +8,12 @@ Japanese, Thai and the like. Two MinHash signatures (datasketch, 128 permutation
 made: of every shingle (the **full** signature) and of the first LEAD shingles (the
 **lead**), so that a copy cut after its first paragraph still meets its full version.
 
-LSH bands of both signatures (32 bands of 4 values for the full one, 16 of 8 for the lead)
-find candidates; a candidate is confirmed as the same story when the estimated Jaccard
-similarity of the full signatures is at least JACCARD, or when the smaller text, and its
-lead, are estimated to be contained in the larger to at least CONTAINMENT (a truncated
-copy). Two
-articles written independently about one event share few word 3-grams and stay apart.
+LSH bands of both signatures (16 bands of 3 values for the full one, 4 of 4 for the lead)
+find candidates (monitor/dedup/lsh.py holds their keys in memory); a candidate is confirmed
+as the same story when the estimated Jaccard similarity of the full signatures is at least
+JACCARD, or when the smaller text, and its lead, are estimated to be contained in the
+larger to at least CONTAINMENT (a truncated copy). Two articles written independently
+about one event share few word 3-grams and stay apart.
 
 The signature records its scheme (datasketch's hash scheme, permutations, seed): values
 made by another scheme are never compared.
@@ -22,7 +22,6 @@ made by another scheme are never compared.
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import unicodedata
 from importlib import resources
@@ -30,14 +29,16 @@ from typing import Any
 
 import numpy as np
 import yaml
+from numpy.typing import NDArray
 
 from monitor.models import Signature
 
 NUM_PERM = 128
 SEED = 7
 SCHEME = f"datasketch:affine32:{NUM_PERM}:{SEED}"
-FULL_BANDS, FULL_ROWS = 32, 4
-LEAD_BANDS, LEAD_ROWS = 16, 8
+FULL_BANDS, FULL_ROWS = 16, 3
+LEAD_BANDS, LEAD_ROWS = 4, 4
+BAND_KEYS = FULL_BANDS + LEAD_BANDS
 LEAD = 20  # shingles in the lead signature: a copy cut to its first paragraph shares them
 WORD_GRAM, CHAR_GRAM = 3, 4
 JACCARD = 0.5  # estimated Jaccard of two full signatures for the same story
@@ -50,17 +51,37 @@ _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 _NON_WORD = re.compile(r"[^\w\s]+|_")
 
 
-def bands(sig: Signature) -> list[int]:
-    """The LSH band keys of both signatures (signed 64-bit, for an indexed column)."""
-    keys = []
-    for tag, data, count, rows in ((b"f", sig.full, FULL_BANDS, FULL_ROWS),
-                                   (b"l", sig.lead, LEAD_BANDS, LEAD_ROWS)):
-        width = rows * 4
-        for band in range(count):
-            piece = data[band * width:(band + 1) * width]
-            digest = hashlib.blake2b(tag + bytes([band]) + piece, digest_size=8).digest()
-            keys.append(int.from_bytes(digest, "big", signed=True))
-    return keys
+def bands(sig: Signature) -> bytes:
+    """The LSH band keys of one signature: BAND_KEYS unsigned 32-bit integers, little-endian."""
+    full = np.frombuffer(sig.full, dtype=np.uint32).reshape(1, -1)
+    lead = np.frombuffer(sig.lead, dtype=np.uint32).reshape(1, -1)
+    return bytes(band_keys(full, lead).astype("<u4").tobytes())
+
+
+def band_keys(full: NDArray[np.uint32], lead: NDArray[np.uint32]) -> NDArray[np.uint32]:
+    """The band keys of many signatures at once (rows of ``full`` and ``lead`` values):
+    FULL_BANDS keys of FULL_ROWS values, then LEAD_BANDS keys of LEAD_ROWS lead values; each
+    a 32-bit mix of its band's number and values (equal bands, equal keys; a chance
+    collision only brings a candidate that the signatures then turn down)."""
+    parts = []
+    for tag, values, count, rows in ((0, full, FULL_BANDS, FULL_ROWS),
+                                     (1, lead, LEAD_BANDS, LEAD_ROWS)):
+        bands_of = values[:, :count * rows].astype(np.uint64).reshape(len(values), count, rows)
+        mixed = np.arange(count, dtype=np.uint64) + np.uint64(tag << 8) + _SEED
+        for row in range(rows):
+            mixed = _mix(mixed ^ bands_of[:, :, row])
+        parts.append((mixed >> np.uint64(32)).astype(np.uint32))
+    return np.concatenate(parts, axis=1)
+
+
+_SEED = np.uint64(0x9E3779B97F4A7C15)
+_PRIME = np.uint64(0xBF58476D1CE4E5B9)
+
+
+def _mix(values: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """A 64-bit mixing step (multiply and xor-shift; wraps around by design)."""
+    values = values * _PRIME
+    return values ^ (values >> np.uint64(31))
 
 
 def jaccard(a: bytes, b: bytes) -> float:

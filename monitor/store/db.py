@@ -12,7 +12,7 @@ from monitor.errors import StoreError
 from monitor.store.schema import migrate
 
 BUSY_TIMEOUT_MS = 5000
-CACHE_KIB = 65536  # page cache per connection: the near-duplicate index is read per article
+CACHE_KIB = 8192  # page cache per connection (SQLite's default is 2 MB)
 
 
 def now_iso() -> str:

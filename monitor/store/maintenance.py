@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlite_utils
 
 from monitor.errors import StoreError
+from monitor.store import stories
 from monitor.store.db import to_iso
 from monitor.store.transaction import transaction
 
@@ -25,9 +26,7 @@ def prune(db: sqlite_utils.Database, before: datetime, *, vacuum: bool = False) 
     with transaction(db):
         cursor = db.execute("UPDATE articles SET text = '' WHERE published_at < ? AND "
                             "text != ''", [to_iso(before)])
-        db.execute("DELETE FROM bands WHERE article_id IN (SELECT article_id FROM signatures "
-                   "WHERE seen_at < ?)", [to_iso(before)])
-        db.execute("DELETE FROM signatures WHERE seen_at < ?", [to_iso(before)])
+        stories.prune(db, before)
     if vacuum:
         db.execute("PRAGMA auto_vacuum = INCREMENTAL")
         db.execute("VACUUM")

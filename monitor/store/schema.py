@@ -245,6 +245,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')
         """,
     ),
+    # 6: band keys kept with their signature; the lookup table over them lives in memory
+    (
+        """
+        ALTER TABLE signatures ADD COLUMN bands BLOB
+        """,
+        """
+        DROP INDEX bands_article
+        """,
+        """
+        DROP TABLE bands
+        """,
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

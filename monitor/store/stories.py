@@ -1,25 +1,115 @@
 """Stories: every stored article belongs to one; near-identical copies share it.
 
 A new article joins the story of its nearest near-duplicate seen within the window (LSH
-band keys in an indexed table find the candidates; their signatures confirm them, see
-monitor/dedup/near.py), or starts a new story. Exact duplicates from other feeds, which are
-not stored again, still count as sources of the story of the article they copy. Signatures
-and band keys older than the window are pruned: stories stay, the index stays small.
+band keys find the candidates; their signatures confirm them, see monitor/dedup/near.py),
+or starts a new story. Exact duplicates from other feeds, which are not stored again, still
+count as sources of the story of the article they copy. Signatures older than the window
+are pruned: stories stay.
+
+Each signature row keeps its band keys; the lookup table over them lives in memory
+(monitor/dedup/lsh.py), one per connection, built from the window's rows at the first
+article a process groups and brought up to date before each one (rows added by another
+process join it then). A table in SQLite cost a random B-tree page read and write per key
+once it outgrew the page cache (docs/benchmarks.md, "Story grouping").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import sqlite_utils
+from numpy.typing import NDArray
 
-from monitor.dedup.near import bands, same_story
+from monitor.dedup.lsh import BandIndex
+from monitor.dedup.near import BAND_KEYS, band_keys, bands, same_story
 from monitor.models import Hit, Signature
 from monitor.store.db import to_iso
 
-QUERY_CHUNK = 400  # band keys per IN (...) query
+QUERY_CHUNK = 400  # ids per IN (...) query
+LOAD_ROWS = 25_000  # signature rows read at a time when the index is built
+FEW = 1_000  # fewer new rows than this are added one by one
+STALE_SHARE = 0.25  # rebuild the in-memory index once this share of it has been pruned
+
+
+@dataclass
+class _Loaded:
+    index: BandIndex = field(default_factory=BandIndex)
+    upto: int = 0  # the highest article id read from the database
+    size: int = 0  # articles in the index
+    stale: int = 0  # of them, pruned since it was built
+
+
+_LOADED: weakref.WeakKeyDictionary[sqlite_utils.Database, _Loaded] = \
+    weakref.WeakKeyDictionary()
+
+
+def band_index(db: sqlite_utils.Database, since: datetime) -> BandIndex:
+    """The connection's band index, up to date with the signatures rows (built from those
+    seen since ``since`` the first time)."""
+    loaded = _LOADED.get(db)
+    if loaded is None:
+        loaded = _LOADED[db] = _Loaded()
+        _load(db, loaded, "seen_at >= ?", [to_iso(since)])
+    else:
+        _load(db, loaded, "article_id > ?", [loaded.upto])
+    return loaded.index
+
+
+def _load(db: sqlite_utils.Database, loaded: _Loaded, where: str, params: list[Any]) -> None:
+    """Add the signature rows matching ``where`` to the index: a few one by one, many in
+    one merge (rows without stored keys, or of another band layout, get theirs made from
+    their signature)."""
+    width = BAND_KEYS * 4
+    cursor = db.execute(
+        "SELECT article_id, bands, CASE WHEN length(bands) IS NOT ? THEN full END, "
+        "CASE WHEN length(bands) IS NOT ? THEN lead END FROM signatures WHERE "
+        f"{where} ORDER BY article_id", [width, width, *params])
+    first = cursor.fetchmany(FEW)
+    if len(first) < FEW:
+        for article_id, *row in first:
+            keys = row[0] if row[1] is None else _keys_of(row[1], row[2])
+            loaded.index.add(article_id, np.frombuffer(keys, dtype="<u4").tolist())
+            loaded.upto = max(loaded.upto, article_id)
+        loaded.size += len(first)
+        return
+
+    def batches() -> Iterator[tuple[NDArray[np.int64], NDArray[np.uint32]]]:
+        rows = first
+        while rows:
+            ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+            keys = np.frombuffer(b"".join(row[1] if row[2] is None else _keys_of(*row[2:])
+                                          for row in rows), dtype="<u4")
+            loaded.upto = max(loaded.upto, int(ids[-1]))
+            yield ids, keys.reshape(-1, BAND_KEYS)
+            rows = cursor.fetchmany(LOAD_ROWS)
+
+    loaded.size += loaded.index.extend(batches())
+
+
+def _keys_of(full: bytes, lead: bytes) -> bytes:
+    """Band keys of a row written before they were stored (schema 5)."""
+    return bytes(band_keys(np.frombuffer(full, dtype=np.uint32).reshape(1, -1),
+                           np.frombuffer(lead, dtype=np.uint32).reshape(1, -1))
+                 .astype("<u4").tobytes())
+
+
+def forget(db: sqlite_utils.Database) -> None:
+    """Drop the connection's in-memory index (after a rollback: it may hold rows that were
+    undone, and their ids will be used again); it is built again at the next article."""
+    _LOADED.pop(db, None)
+
+
+def _pruned(db: sqlite_utils.Database, count: int) -> None:
+    loaded = _LOADED.get(db)
+    if loaded is not None:
+        loaded.stale += count
+        if loaded.stale > loaded.size * STALE_SHARE:
+            forget(db)  # built again, from the rows left, at the next article
 
 
 def assign(db: sqlite_utils.Database, article_id: int, feed_id: int, title: str, lang: str,
@@ -44,13 +134,8 @@ def assign(db: sqlite_utils.Database, article_id: int, feed_id: int, title: str,
 def nearest(db: sqlite_utils.Database, sig: Signature, since: datetime) -> int | None:
     """The story of the stored article most surely the same text as ``sig``, seen since
     ``since``; None when there is none."""
-    keys = bands(sig)
-    candidates: set[int] = set()
-    for start in range(0, len(keys), QUERY_CHUNK):
-        chunk = keys[start:start + QUERY_CHUNK]
-        candidates.update(row[0] for row in db.execute(
-            f"SELECT DISTINCT article_id FROM bands WHERE key IN ({','.join('?' * len(chunk))})",
-            chunk))
+    keys = np.frombuffer(bands(sig), dtype="<u4").tolist()
+    candidates = band_index(db, since).candidates(keys)
     best: tuple[float, int] | None = None
     for row in _signatures(db, sorted(candidates), since):
         other = Signature(row["full"], row["lead"], row["shingles"], row["scheme"])
@@ -78,18 +163,21 @@ def refresh(db: sqlite_utils.Database, article_id: int, sig: Signature | None,
             now: datetime) -> None:
     """An updated article keeps its story; its signature and band keys become those of its
     new text (a headline-only stub later filled in is then found by later copies)."""
-    db.execute("DELETE FROM bands WHERE article_id = ?", [article_id])
     db.execute("DELETE FROM signatures WHERE article_id = ?", [article_id])
     if sig is not None:
-        _index(db, article_id, sig, now)
+        keys = _index(db, article_id, sig, now)
+        loaded = _LOADED.get(db)
+        if loaded is not None and article_id <= loaded.upto:  # not read again by _load
+            loaded.index.add(article_id, np.frombuffer(keys, dtype="<u4").tolist())
 
 
-def _index(db: sqlite_utils.Database, article_id: int, sig: Signature, now: datetime) -> None:
+def _index(db: sqlite_utils.Database, article_id: int, sig: Signature, now: datetime) -> bytes:
+    """Store the signature with its band keys (the in-memory index reads them from here)."""
+    keys = bands(sig)
     db.execute("INSERT OR REPLACE INTO signatures (article_id, scheme, shingles, full, lead, "
-               "seen_at) VALUES (?, ?, ?, ?, ?, ?)",
-               [article_id, sig.scheme, sig.shingles, sig.full, sig.lead, to_iso(now)])
-    db.conn.executemany("INSERT OR IGNORE INTO bands (key, article_id) VALUES (?, ?)",
-                        [(key, article_id) for key in bands(sig)])
+               "bands, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+               [article_id, sig.scheme, sig.shingles, sig.full, sig.lead, keys, to_iso(now)])
+    return keys
 
 
 def add_source(db: sqlite_utils.Database, story_id: int, feed_id: int, article_id: int,
@@ -119,11 +207,11 @@ def add_duplicate(db: sqlite_utils.Database, article_id: int, feed_id: int,
 
 
 def prune(db: sqlite_utils.Database, before: datetime) -> int:
-    """Signatures and band keys of articles seen before ``before`` leave the index."""
-    db.execute("DELETE FROM bands WHERE article_id IN (SELECT article_id FROM signatures "
-               "WHERE seen_at < ?)", [to_iso(before)])
-    return db.execute("DELETE FROM signatures WHERE seen_at < ?",
-                      [to_iso(before)]).rowcount
+    """Signatures of articles seen before ``before`` leave the index."""
+    removed = int(db.execute("DELETE FROM signatures WHERE seen_at < ?",
+                             [to_iso(before)]).rowcount)
+    _pruned(db, removed)
+    return removed
 
 
 def first_hits(db: sqlite_utils.Database, hits: Sequence[Hit], since: datetime) -> list[Hit]:

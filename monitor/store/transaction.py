@@ -20,6 +20,9 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         yield db
     except BaseException:
         conn.execute("ROLLBACK")
+        from monitor.store.stories import forget
+
+        forget(db)  # its in-memory index may have read rows that are now undone
         raise
     conn.execute("COMMIT")
 

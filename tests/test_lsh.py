@@ -1,0 +1,176 @@
+"""The in-memory band index and its life beside the database: lookups equal a plain
+dictionary's, rows written by another connection are found, rows written before band keys
+were stored are read, pruning rebuilds it."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from monitor.dedup import lsh
+from monitor.dedup.lsh import BandIndex
+from monitor.dedup.near import BAND_KEYS, band_keys, bands, signature
+from monitor.models import Signature
+from monitor.store import stories
+from monitor.store.db import open_database
+
+NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
+WEEK = NOW - timedelta(days=7)
+
+
+def random_keys(rng: random.Random, count: int) -> list[int]:
+    # a small key space, so that keys are shared and every bucket is used
+    return [rng.choice([rng.getrandbits(32), rng.randrange(300) << 24 | 5])
+            for _ in range(count)]
+
+
+@pytest.mark.parametrize("pending", [3, 50, lsh.PENDING])
+def test_lookups_equal_a_dictionary(monkeypatch: pytest.MonkeyPatch, pending: int) -> None:
+    monkeypatch.setattr(lsh, "PENDING", pending)
+    rng = random.Random(11)
+    index, reference = BandIndex(), dict[int, set[int]]()
+    for article in range(1, 400):
+        keys = [key % 2**32 for key in random_keys(rng, 22)]
+        index.add(article, keys)
+        for key in keys:
+            reference.setdefault(key, set()).add(article)
+        probe = [*keys[:3], *(key % 2**32 for key in random_keys(rng, 5))]
+        assert index.candidates(probe) == set().union(*(reference.get(k, set())
+                                                        for k in probe))
+    assert len(index) == 399 * 22
+
+
+def test_extend_equals_one_by_one() -> None:
+    rng = np.random.default_rng(5)
+    keys = rng.integers(0, 2**32, size=(300, BAND_KEYS), dtype=np.uint32)
+    keys[100:110] = keys[0]  # ten copies of article 1
+    ids = np.arange(1, 301, dtype=np.int64)
+    one, many = BandIndex(), BandIndex()
+    for article, row in zip(ids.tolist(), keys, strict=True):
+        one.add(article, row.tolist())
+    many.extend([(ids[:150], keys[:150]), (ids[150:200], keys[150:200])])
+    many.add(201, keys[200].tolist())  # then one by one, then in bulk again
+    many.extend([(ids[201:], keys[201:])])
+    for row in keys[::7]:
+        assert one.candidates(row.tolist()) == many.candidates(row.tolist())
+    assert many.candidates(keys[0].tolist()) >= {1, *range(101, 111)}
+
+
+def test_band_keys_of_many_equal_those_of_one() -> None:
+    sigs = [sig for n in range(20) if (sig := signature("", text(n))) is not None]
+    full = np.stack([np.frombuffer(s.full, dtype=np.uint32) for s in sigs])
+    lead = np.stack([np.frombuffer(s.lead, dtype=np.uint32) for s in sigs])
+    together = band_keys(full, lead)
+    assert together.shape == (len(sigs), BAND_KEYS)
+    assert [bands(s) for s in sigs] == [row.astype("<u4").tobytes() for row in together]
+    # equal values in two bands still make two keys (the band's number is mixed in)
+    same = np.zeros((1, 128), dtype=np.uint32)
+    assert len(set(band_keys(same, same)[0].tolist())) == BAND_KEYS
+
+
+def text(seed: int, words: int = 120) -> str:
+    rng = random.Random(seed)
+    return " ".join("".join(rng.choices("abcdefghijklmnop", k=rng.randint(3, 8)))
+                    for _ in range(words))
+
+
+def store_article(db: object, number: int, body: str, when: datetime = NOW
+                  ) -> tuple[int, int, bool]:
+    """An article row plus its story: (article id, story id, joined)."""
+    from sqlite_utils import Database
+
+    assert isinstance(db, Database)
+    feed = db.execute("INSERT OR IGNORE INTO feeds (url, origin_url, created_at, updated_at) "
+                      "VALUES ('f:', 'f:', '', '')")
+    feed_id = db.execute("SELECT id FROM feeds WHERE url = 'f:'").fetchone()[0]
+    del feed
+    article = int(db.execute(
+        "INSERT INTO articles (feed_id, guid, title, text, lang, lang_confidence, "
+        "published_at, fetched_at, content_hash, entry_hash) VALUES (?, ?, '', ?, 'en', 1, "
+        "?, ?, ?, ?)", [feed_id, str(number), body, when.isoformat(), when.isoformat(),
+                        str(number), str(number)]).lastrowid or 0)
+    story, joined = stories.assign(db, article, feed_id, "", "en", signature("", body), when,
+                                   when - timedelta(days=7))
+    return article, story, joined
+
+
+def test_rows_from_another_connection_are_found(tmp_path: Path) -> None:
+    first, second = open_database(tmp_path / "s.db"), open_database(tmp_path / "s.db")
+    _, story_a, _ = store_article(first, 1, text(1))
+    _, copy_story, joined = store_article(second, 2, "LONDON (Reuters) - " + text(1))
+    assert joined and copy_story == story_a  # built from the rows the first one wrote
+    _, story_b, _ = store_article(second, 3, text(2))
+    # the first connection's index was built before article 3: it catches up
+    _, found, joined = store_article(first, 4, text(2)[:-20])
+    assert joined and found == story_b
+
+
+def test_rows_written_before_band_keys_were_stored_are_read(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "s.db")
+    _, story, _ = store_article(db, 1, text(3))
+    db.execute("UPDATE signatures SET bands = NULL")  # as schema 5 left them
+    fresh = open_database(tmp_path / "s.db")
+    _, found, joined = store_article(fresh, 2, text(3) + " and a last word or two")
+    assert joined and found == story
+
+
+def test_pruning_most_of_the_window_rebuilds_the_index(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "s.db")
+    old = NOW - timedelta(days=3)
+    for number in range(10):
+        store_article(db, number, text(100 + number), old)
+    assert len(stories.band_index(db, WEEK)) == 10 * BAND_KEYS
+    store_article(db, 20, text(200))
+    assert stories.prune(db, NOW - timedelta(days=1)) == 10
+    assert len(stories.band_index(db, WEEK)) == 1 * BAND_KEYS
+    # a pruned article is no longer joined
+    _, _, joined = store_article(db, 21, text(100))
+    assert not joined
+
+
+def test_an_updated_article_is_found_by_its_new_text(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "s.db")
+    article, story, _ = store_article(db, 1, text(7))
+    store_article(db, 2, text(8))  # the index is now past article 1
+    new = signature("", text(9))
+    assert isinstance(new, Signature)
+    stories.refresh(db, article, new, NOW)
+    _, found, joined = store_article(db, 3, "PARIS (AFP) - " + text(9))
+    assert joined and found == story
+
+
+def test_a_rolled_back_batch_leaves_no_hole_in_the_index(tmp_path: Path) -> None:
+    from monitor.store.transaction import transaction
+
+    db = open_database(tmp_path / "s.db")
+    store_article(db, 1, text(30))
+    with pytest.raises(RuntimeError), transaction(db):
+        store_article(db, 2, text(31))
+        store_article(db, 3, text(32))  # reads article 2 into the index
+        raise RuntimeError("the batch fails")
+    # the ids of the undone rows are given to new articles
+    article, story, _ = store_article(db, 4, text(33))
+    store_article(db, 5, text(34))
+    assert article == 2
+    _, found, joined = store_article(db, 6, "BERLIN (dpa) - " + text(33))
+    assert joined and found == story
+
+
+@pytest.mark.parametrize("few", [1_000, 2])
+def test_a_new_process_builds_the_index_from_the_rows(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      few: int) -> None:
+    monkeypatch.setattr(stories, "FEW", few)  # 2: read in bulk, three rows at a time
+    monkeypatch.setattr(stories, "LOAD_ROWS", 3)
+    db = open_database(tmp_path / "s.db")
+    found_by = {store_article(db, n, text(50 + n))[1]: n for n in range(10)}
+    db.execute("UPDATE signatures SET bands = NULL WHERE article_id % 3 = 0")  # schema 5
+    fresh = open_database(tmp_path / "s.db")
+    assert len(stories.band_index(fresh, WEEK)) == 10 * BAND_KEYS
+    for story, n in found_by.items():
+        _, joined_story, joined = store_article(fresh, 100 + n, text(50 + n) + " more words")
+        assert joined and joined_story == story
