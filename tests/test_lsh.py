@@ -174,3 +174,54 @@ def test_a_new_process_builds_the_index_from_the_rows(tmp_path: Path,
     for story, n in found_by.items():
         _, joined_story, joined = store_article(fresh, 100 + n, text(50 + n) + " more words")
         assert joined and joined_story == story
+
+
+def test_rows_older_than_the_window_stay_out_of_memory(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "s.db")
+    for number in range(5):  # not pruned yet: the daemon was down
+        store_article(db, number, text(60 + number), NOW - timedelta(days=10))
+    fresh = open_database(tmp_path / "s.db")
+    assert len(stories.band_index(fresh, WEEK)) == 0
+    store_article(fresh, 10, text(70))
+    assert len(stories.band_index(fresh, WEEK)) == BAND_KEYS
+
+
+def test_a_new_process_starts_from_the_saved_copy(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stories, "SNAPSHOT_MIN", 4)
+    db = open_database(tmp_path / "s.db")
+    story_of = {n: store_article(db, n, text(80 + n))[1] for n in range(12)}
+    saved = db.execute("SELECT upto, size FROM band_snapshot_info").fetchone()
+    assert saved is not None and saved[1] >= 4
+    later = store_article(db, 40, text(90), NOW + timedelta(seconds=5))  # after the copy
+    restubbed = signature("", text(91))
+    assert restubbed is not None  # the first article (id 1) re-signed after the copy
+    stories.refresh(db, 1, restubbed, NOW + timedelta(seconds=5))
+
+    def no_build(*_: object) -> None:
+        raise AssertionError("built from the rows although a copy was saved")
+
+    monkeypatch.setattr(stories, "_build", no_build)
+    fresh = open_database(tmp_path / "s.db")
+    for n in range(3, 12, 3):
+        _, found, joined = store_article(fresh, 100 + n, "ROME (ANSA) - " + text(80 + n))
+        assert joined and found == story_of[n]
+    _, found, joined = store_article(fresh, 200, text(90) + " said the minister")
+    assert joined and found == later[1]
+    _, found, joined = store_article(fresh, 201, text(91) + " said the minister")
+    assert joined and found == story_of[0]
+
+
+def test_pruning_drops_a_saved_copy_of_mostly_pruned_articles(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stories, "SNAPSHOT_MIN", 4)
+    db = open_database(tmp_path / "s.db")
+    for n in range(8):
+        store_article(db, n, text(120 + n), NOW - timedelta(days=3))
+    store_article(db, 9, text(140))
+    assert db.execute("SELECT count(*) FROM band_snapshot").fetchone()[0] == 256
+    stories.prune(db, NOW - timedelta(days=1))
+    assert db.execute("SELECT count(*) FROM band_snapshot_info").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM band_snapshot").fetchone()[0] == 0
+    fresh = open_database(tmp_path / "s.db")
+    assert len(stories.band_index(fresh, WEEK)) == BAND_KEYS  # built from what is left

@@ -8,12 +8,13 @@ buckets. 1 M articles of 20 keys take 160 MB.
 
 Entries are never removed one by one: an article that left the window or changed its text
 may still be offered as a candidate, and its signature (read from the database) then turns
-it down. The owner rebuilds the index after pruning.
+it down. The owner rebuilds the index after pruning. ``buckets()`` and ``from_buckets()``
+save and restore it whole (monitor/store/stories.py keeps a copy in the database).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,6 +38,21 @@ class BandIndex:
 
     def __len__(self) -> int:
         return sum(len(bucket) for bucket in self._buckets) + self._pending_count
+
+    @classmethod
+    def from_buckets(cls, buckets: Sequence[bytes]) -> BandIndex:
+        """An index made of the buckets ``buckets()`` gave (no copy: they are read-only
+        until new entries join them)."""
+        index = cls()
+        index._buckets = [np.frombuffer(data, dtype="<u8").astype(np.uint64, copy=False)
+                          for data in buckets]
+        return index
+
+    def buckets(self) -> Iterator[bytes]:
+        """Every entry, bucket by bucket (pending ones first join their buckets)."""
+        self.flush()
+        for bucket in self._buckets:
+            yield bucket.astype("<u8", copy=False).tobytes()
 
     def add(self, article_id: int, keys: Iterable[int]) -> None:
         """Index one article under its band keys."""
@@ -65,7 +81,7 @@ class BandIndex:
             entries.sort()
             for top, part in enumerate(np.split(entries, np.searchsorted(entries, _TOPS[1:]))):
                 if len(part):
-                    parts[top].append(part)
+                    parts[top].append(part.copy())  # a copy: the batch is freed at once
             added += len(ids)
         for top, bucket_parts in enumerate(parts):
             if bucket_parts:

@@ -245,7 +245,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')
         """,
     ),
-    # 6: band keys kept with their signature; the lookup table over them lives in memory
+    # 6: band keys kept with their signature; the lookup table over them lives in memory,
+    # with a copy saved now and then so that a new process need not build it
     (
         """
         ALTER TABLE signatures ADD COLUMN bands BLOB
@@ -255,6 +256,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         """
         DROP TABLE bands
+        """,
+        """
+        CREATE TABLE band_snapshot (
+            bucket INTEGER PRIMARY KEY,
+            entries BLOB NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE band_snapshot_info (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            layout TEXT NOT NULL,
+            upto INTEGER NOT NULL,
+            seen_upto TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            stale INTEGER NOT NULL
+        )
         """,
     ),
 )

@@ -7,10 +7,12 @@ count as sources of the story of the article they copy. Signatures older than th
 are pruned: stories stay.
 
 Each signature row keeps its band keys; the lookup table over them lives in memory
-(monitor/dedup/lsh.py), one per connection, built from the window's rows at the first
-article a process groups and brought up to date before each one (rows added by another
-process join it then). A table in SQLite cost a random B-tree page read and write per key
-once it outgrew the page cache (docs/benchmarks.md, "Story grouping").
+(monitor/dedup/lsh.py), one per connection, brought up to date before each article (rows
+added by another process join it then). A process starts from the copy of the table saved
+in ``band_snapshot`` plus the rows written since, or, when there is none, builds it from the
+window's rows; the copy is saved again once the rows read since reach a fifth of the table.
+A table of band keys in SQLite cost a random B-tree page read and write per key once it
+outgrew the page cache (docs/benchmarks.md, "Story grouping").
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ import numpy as np
 import sqlite_utils
 from numpy.typing import NDArray
 
-from monitor.dedup.lsh import BandIndex
-from monitor.dedup.near import BAND_KEYS, band_keys, bands, same_story
+from monitor.dedup.lsh import BUCKETS, BandIndex
+from monitor.dedup.near import BAND_KEYS, SCHEME, band_keys, bands, same_story
 from monitor.models import Hit, Signature
 from monitor.store.db import to_iso
 
@@ -34,6 +36,9 @@ QUERY_CHUNK = 400  # ids per IN (...) query
 LOAD_ROWS = 25_000  # signature rows read at a time when the index is built
 FEW = 1_000  # fewer new rows than this are added one by one
 STALE_SHARE = 0.25  # rebuild the in-memory index once this share of it has been pruned
+SNAPSHOT_MIN = 20_000  # articles: a smaller index is built from its rows, never saved
+SNAPSHOT_TAIL = 0.2  # save it again when the rows read since make this share of it
+LAYOUT = f"{SCHEME}:{BAND_KEYS}:{BUCKETS}"  # a saved copy of another layout is not used
 
 
 @dataclass
@@ -42,6 +47,7 @@ class _Loaded:
     upto: int = 0  # the highest article id read from the database
     size: int = 0  # articles in the index
     stale: int = 0  # of them, pruned since it was built
+    tail: int = 0  # articles read since the copy in the database was saved
 
 
 _LOADED: weakref.WeakKeyDictionary[sqlite_utils.Database, _Loaded] = \
@@ -53,11 +59,46 @@ def band_index(db: sqlite_utils.Database, since: datetime) -> BandIndex:
     seen since ``since`` the first time)."""
     loaded = _LOADED.get(db)
     if loaded is None:
-        loaded = _LOADED[db] = _Loaded()
-        _load(db, loaded, "seen_at >= ?", [to_iso(since)])
+        loaded = _LOADED[db] = _restore(db) or _build(db, since)
     else:
         _load(db, loaded, "article_id > ?", [loaded.upto])
+    if loaded.size >= SNAPSHOT_MIN and loaded.tail > loaded.size * SNAPSHOT_TAIL:
+        _save(db, loaded)
     return loaded.index
+
+
+def _build(db: sqlite_utils.Database, since: datetime) -> _Loaded:
+    """The index of the rows seen since ``since`` (older rows are not read later either)."""
+    loaded = _Loaded(upto=db.execute("SELECT coalesce(max(article_id), 0) FROM signatures"
+                                     ).fetchone()[0])
+    _load(db, loaded, "seen_at >= ?", [to_iso(since)])
+    return loaded
+
+
+def _restore(db: sqlite_utils.Database) -> _Loaded | None:
+    """The saved copy of the index, with the rows written or re-signed since; None when
+    there is no usable copy."""
+    info = db.execute("SELECT upto, seen_upto, size, stale FROM band_snapshot_info WHERE "
+                      "layout = ?", [LAYOUT]).fetchone()
+    if info is None:
+        return None
+    blobs = [row[0] for row in db.execute("SELECT entries FROM band_snapshot ORDER BY bucket")]
+    if len(blobs) != BUCKETS:
+        return None
+    loaded = _Loaded(BandIndex.from_buckets(blobs), upto=info[0], size=info[2], stale=info[3])
+    _load(db, loaded, "article_id > ? OR seen_at > ?", [info[0], info[1]])
+    return loaded
+
+
+def _save(db: sqlite_utils.Database, loaded: _Loaded) -> None:
+    """Save a copy of the index (inside the caller's transaction), a bucket at a time."""
+    db.conn.executemany("INSERT OR REPLACE INTO band_snapshot (bucket, entries) VALUES (?, ?)",
+                        enumerate(loaded.index.buckets()))
+    seen = db.execute("SELECT coalesce(max(seen_at), '') FROM signatures").fetchone()[0]
+    db.execute("INSERT OR REPLACE INTO band_snapshot_info (id, layout, upto, seen_upto, size, "
+               "stale) VALUES (1, ?, ?, ?, ?, ?)",
+               [LAYOUT, loaded.upto, seen, loaded.size, loaded.stale])
+    loaded.tail = 0
 
 
 def _load(db: sqlite_utils.Database, loaded: _Loaded, where: str, params: list[Any]) -> None:
@@ -76,6 +117,7 @@ def _load(db: sqlite_utils.Database, loaded: _Loaded, where: str, params: list[A
             loaded.index.add(article_id, np.frombuffer(keys, dtype="<u4").tolist())
             loaded.upto = max(loaded.upto, article_id)
         loaded.size += len(first)
+        loaded.tail += len(first)
         return
 
     def batches() -> Iterator[tuple[NDArray[np.int64], NDArray[np.uint32]]]:
@@ -88,7 +130,9 @@ def _load(db: sqlite_utils.Database, loaded: _Loaded, where: str, params: list[A
             yield ids, keys.reshape(-1, BAND_KEYS)
             rows = cursor.fetchmany(LOAD_ROWS)
 
-    loaded.size += loaded.index.extend(batches())
+    added = loaded.index.extend(batches())
+    loaded.size += added
+    loaded.tail += added
 
 
 def _keys_of(full: bytes, lead: bytes) -> bytes:
@@ -210,6 +254,11 @@ def prune(db: sqlite_utils.Database, before: datetime) -> int:
     """Signatures of articles seen before ``before`` leave the index."""
     removed = int(db.execute("DELETE FROM signatures WHERE seen_at < ?",
                              [to_iso(before)]).rowcount)
+    if removed:  # a saved copy that is mostly pruned articles is dropped, not restored
+        db.execute("UPDATE band_snapshot_info SET stale = stale + ?", [removed])
+        if db.execute("DELETE FROM band_snapshot_info WHERE stale > size * ?",
+                      [STALE_SHARE]).rowcount:
+            db.execute("DELETE FROM band_snapshot")
     _pruned(db, removed)
     return removed
 
