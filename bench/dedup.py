@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from array import array
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -103,7 +102,6 @@ def run_size(stream: Stream, count: int, naive_sample: int) -> dict[str, float]:
                           "('bench:', 'bench:', ?, ?)", [now.isoformat(), now.isoformat()]
                           ).lastrowid
         since = now - timedelta(days=7)
-        story_of = array("i")  # story id by article index, 4 bytes each
         grouped = copies = 0
         minhash = grouping = last = 0.0
         db.conn.execute("BEGIN")
@@ -124,11 +122,11 @@ def run_size(stream: Stream, count: int, naive_sample: int) -> dict[str, float]:
             grouping += took
             if index >= count - SLICE:
                 last += took
-            story_of.append(story)
             original = stream.original_of(index)
             if original is not None:
                 copies += 1
-                grouped += story_of[original] == story
+                grouped += db.execute("SELECT story_id FROM articles WHERE feed_id = ? AND "
+                                      "guid = ?", [feed, str(original)]).fetchone()[0] == story
             if (index + 1) % SLICE == 0:
                 db.conn.execute("COMMIT")
                 db.conn.execute("BEGIN")

@@ -39,6 +39,9 @@ SCHEME = f"datasketch:affine32:{NUM_PERM}:{SEED}"
 FULL_BANDS, FULL_ROWS = 16, 3
 LEAD_BANDS, LEAD_ROWS = 4, 4
 BAND_KEYS = FULL_BANDS + LEAD_BANDS
+# Band keys are stored (signatures.bands, band_snapshot): changing the bands or their mix
+# needs a new BAND_LAYOUT and a migration that sets signatures.bands to NULL (remade then).
+BAND_LAYOUT = f"{SCHEME}:{FULL_BANDS}x{FULL_ROWS}+{LEAD_BANDS}x{LEAD_ROWS}:mix1"
 LEAD = 20  # shingles in the lead signature: a copy cut to its first paragraph shares them
 WORD_GRAM, CHAR_GRAM = 3, 4
 JACCARD = 0.5  # estimated Jaccard of two full signatures for the same story

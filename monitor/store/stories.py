@@ -28,7 +28,7 @@ import sqlite_utils
 from numpy.typing import NDArray
 
 from monitor.dedup.lsh import BUCKETS, BandIndex
-from monitor.dedup.near import BAND_KEYS, SCHEME, band_keys, bands, same_story
+from monitor.dedup.near import BAND_KEYS, BAND_LAYOUT, band_keys, bands, same_story
 from monitor.models import Hit, Signature
 from monitor.store.db import to_iso
 
@@ -38,7 +38,7 @@ FEW = 1_000  # fewer new rows than this are added one by one
 STALE_SHARE = 0.25  # rebuild the in-memory index once this share of it has been pruned
 SNAPSHOT_MIN = 20_000  # articles: a smaller index is built from its rows, never saved
 SNAPSHOT_TAIL = 0.2  # save it again when the rows read since make this share of it
-LAYOUT = f"{SCHEME}:{BAND_KEYS}:{BUCKETS}"  # a saved copy of another layout is not used
+LAYOUT = f"{BAND_LAYOUT}:{BUCKETS}"  # a saved copy of another layout is not used
 
 
 @dataclass
@@ -86,6 +86,7 @@ def _restore(db: sqlite_utils.Database) -> _Loaded | None:
     if len(blobs) != BUCKETS:
         return None
     loaded = _Loaded(BandIndex.from_buckets(blobs), upto=info[0], size=info[2], stale=info[3])
+    del blobs  # each bucket's bytes are freed when new entries replace it
     _load(db, loaded, "article_id > ? OR seen_at > ?", [info[0], info[1]])
     return loaded
 
