@@ -97,7 +97,8 @@ class BandIndex:
             bucket = self._buckets[key >> 24]
             if len(bucket):
                 low = np.uint64(key) << _SHIFT
-                start, end = np.searchsorted(bucket, [low, low + (_LOW + np.uint64(1))])
+                start = bucket.searchsorted(low)
+                end = bucket.searchsorted(low | _LOW, side="right")
                 if end > start:
                     found.update((bucket[start:end] & _LOW).tolist())
             known = self._pending.get(key)

@@ -252,6 +252,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ALTER TABLE signatures ADD COLUMN bands BLOB
         """,
         """
+        ALTER TABLE signatures ADD COLUMN seq INTEGER
+        """,
+        """
+        CREATE INDEX signatures_seq ON signatures (seq)
+        """,
+        """
         DROP INDEX bands_article
         """,
         """
@@ -268,7 +274,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             layout TEXT NOT NULL,
             upto INTEGER NOT NULL,
-            seen_upto TEXT NOT NULL,
             size INTEGER NOT NULL,
             stale INTEGER NOT NULL
         )

@@ -7,10 +7,12 @@ count as sources of the story of the article they copy. Signatures older than th
 are pruned: stories stay.
 
 Each signature row keeps its band keys; the lookup table over them lives in memory
-(monitor/dedup/lsh.py), one per connection, brought up to date before each article (rows
-added by another process join it then). A process starts from the copy of the table saved
-in ``band_snapshot`` plus the rows written since, or, when there is none, builds it from the
-window's rows; the copy is saved again once the rows read since reach a fifth of the table.
+(monitor/dedup/lsh.py), one per connection, brought up to date before each article: every
+signature written or re-signed gets the next change number (``seq``), and the rows past the
+last one read join it, whichever process wrote them. A process starts from the copy of
+the table saved in ``band_snapshot`` plus the rows changed since, or, when there is none,
+builds it from the window's rows; the copy is saved again once the rows read since reach a
+fifth of the table.
 A table of band keys in SQLite cost a random B-tree page read and write per key once it
 outgrew the page cache (docs/benchmarks.md, "Story grouping").
 """
@@ -44,7 +46,7 @@ LAYOUT = f"{BAND_LAYOUT}:{BUCKETS}"  # a saved copy of another layout is not use
 @dataclass
 class _Loaded:
     index: BandIndex = field(default_factory=BandIndex)
-    upto: int = 0  # the highest article id read from the database
+    upto: int = 0  # the highest signature change number (seq) read from the database
     size: int = 0  # articles in the index
     stale: int = 0  # of them, pruned since it was built
     tail: int = 0  # articles read since the copy in the database was saved
@@ -61,7 +63,7 @@ def band_index(db: sqlite_utils.Database, since: datetime) -> BandIndex:
     if loaded is None:
         loaded = _LOADED[db] = _restore(db) or _build(db, since)
     else:
-        _load(db, loaded, "article_id > ?", [loaded.upto])
+        _load(db, loaded, "seq > ?", [loaded.upto])
     if loaded.size >= SNAPSHOT_MIN and loaded.tail > loaded.size * SNAPSHOT_TAIL:
         _save(db, loaded)
     return loaded.index
@@ -69,7 +71,7 @@ def band_index(db: sqlite_utils.Database, since: datetime) -> BandIndex:
 
 def _build(db: sqlite_utils.Database, since: datetime) -> _Loaded:
     """The index of the rows seen since ``since`` (older rows are not read later either)."""
-    loaded = _Loaded(upto=db.execute("SELECT coalesce(max(article_id), 0) FROM signatures"
+    loaded = _Loaded(upto=db.execute("SELECT coalesce(max(seq), 0) FROM signatures"
                                      ).fetchone()[0])
     _load(db, loaded, "seen_at >= ?", [to_iso(since)])
     return loaded
@@ -78,16 +80,16 @@ def _build(db: sqlite_utils.Database, since: datetime) -> _Loaded:
 def _restore(db: sqlite_utils.Database) -> _Loaded | None:
     """The saved copy of the index, with the rows written or re-signed since; None when
     there is no usable copy."""
-    info = db.execute("SELECT upto, seen_upto, size, stale FROM band_snapshot_info WHERE "
+    info = db.execute("SELECT upto, size, stale FROM band_snapshot_info WHERE "
                       "layout = ?", [LAYOUT]).fetchone()
     if info is None:
         return None
     blobs = [row[0] for row in db.execute("SELECT entries FROM band_snapshot ORDER BY bucket")]
     if len(blobs) != BUCKETS:
         return None
-    loaded = _Loaded(BandIndex.from_buckets(blobs), upto=info[0], size=info[2], stale=info[3])
+    loaded = _Loaded(BandIndex.from_buckets(blobs), upto=info[0], size=info[1], stale=info[2])
     del blobs  # each bucket's bytes are freed when new entries replace it
-    _load(db, loaded, "article_id > ? OR seen_at > ?", [info[0], info[1]])
+    _load(db, loaded, "seq > ?", [info[0]])
     return loaded
 
 
@@ -95,10 +97,8 @@ def _save(db: sqlite_utils.Database, loaded: _Loaded) -> None:
     """Save a copy of the index (inside the caller's transaction), a bucket at a time."""
     db.conn.executemany("INSERT OR REPLACE INTO band_snapshot (bucket, entries) VALUES (?, ?)",
                         enumerate(loaded.index.buckets()))
-    seen = db.execute("SELECT coalesce(max(seen_at), '') FROM signatures").fetchone()[0]
-    db.execute("INSERT OR REPLACE INTO band_snapshot_info (id, layout, upto, seen_upto, size, "
-               "stale) VALUES (1, ?, ?, ?, ?, ?)",
-               [LAYOUT, loaded.upto, seen, loaded.size, loaded.stale])
+    db.execute("INSERT OR REPLACE INTO band_snapshot_info (id, layout, upto, size, stale) "
+               "VALUES (1, ?, ?, ?, ?)", [LAYOUT, loaded.upto, loaded.size, loaded.stale])
     loaded.tail = 0
 
 
@@ -109,14 +109,14 @@ def _load(db: sqlite_utils.Database, loaded: _Loaded, where: str, params: list[A
     width = BAND_KEYS * 4
     cursor = db.execute(
         "SELECT article_id, bands, CASE WHEN length(bands) IS NOT ? THEN full END, "
-        "CASE WHEN length(bands) IS NOT ? THEN lead END FROM signatures WHERE "
-        f"{where} ORDER BY article_id", [width, width, *params])
+        "CASE WHEN length(bands) IS NOT ? THEN lead END, coalesce(seq, 0) FROM signatures "
+        f"WHERE {where}", [width, width, *params])
     first = cursor.fetchmany(FEW)
     if len(first) < FEW:
-        for article_id, *row in first:
-            keys = row[0] if row[1] is None else _keys_of(row[1], row[2])
+        for article_id, keys, full, lead, seq in first:
+            keys = keys if full is None else _keys_of(full, lead)
             loaded.index.add(article_id, np.frombuffer(keys, dtype="<u4").tolist())
-            loaded.upto = max(loaded.upto, article_id)
+            loaded.upto = max(loaded.upto, seq)
         loaded.size += len(first)
         loaded.tail += len(first)
         return
@@ -125,9 +125,9 @@ def _load(db: sqlite_utils.Database, loaded: _Loaded, where: str, params: list[A
         rows = first
         while rows:
             ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-            keys = np.frombuffer(b"".join(row[1] if row[2] is None else _keys_of(*row[2:])
+            keys = np.frombuffer(b"".join(row[1] if row[2] is None else _keys_of(*row[2:4])
                                           for row in rows), dtype="<u4")
-            loaded.upto = max(loaded.upto, int(ids[-1]))
+            loaded.upto = max(loaded.upto, max(row[4] for row in rows))
             yield ids, keys.reshape(-1, BAND_KEYS)
             rows = cursor.fetchmany(LOAD_ROWS)
 
@@ -209,20 +209,18 @@ def refresh(db: sqlite_utils.Database, article_id: int, sig: Signature | None,
     """An updated article keeps its story; its signature and band keys become those of its
     new text (a headline-only stub later filled in is then found by later copies)."""
     db.execute("DELETE FROM signatures WHERE article_id = ?", [article_id])
-    if sig is not None:
-        keys = _index(db, article_id, sig, now)
-        loaded = _LOADED.get(db)
-        if loaded is not None and article_id <= loaded.upto:  # not read again by _load
-            loaded.index.add(article_id, np.frombuffer(keys, dtype="<u4").tolist())
+    if sig is not None:  # a new seq: every process's index reads it at its next article
+        _index(db, article_id, sig, now)
 
 
-def _index(db: sqlite_utils.Database, article_id: int, sig: Signature, now: datetime) -> bytes:
-    """Store the signature with its band keys (the in-memory index reads them from here)."""
-    keys = bands(sig)
+def _index(db: sqlite_utils.Database, article_id: int, sig: Signature, now: datetime) -> None:
+    """Store the signature with its band keys and the next change number, ``seq`` (the
+    in-memory indexes of every process read the rows past the last seq they saw)."""
     db.execute("INSERT OR REPLACE INTO signatures (article_id, scheme, shingles, full, lead, "
-               "bands, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-               [article_id, sig.scheme, sig.shingles, sig.full, sig.lead, keys, to_iso(now)])
-    return keys
+               "bands, seen_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), "
+               "0) + 1 FROM signatures))",
+               [article_id, sig.scheme, sig.shingles, sig.full, sig.lead, bands(sig),
+                to_iso(now)])
 
 
 def add_source(db: sqlite_utils.Database, story_id: int, feed_id: int, article_id: int,

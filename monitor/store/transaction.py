@@ -19,10 +19,11 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     try:
         yield db
     except BaseException:
-        conn.execute("ROLLBACK")
         from monitor.store.stories import forget
 
         forget(db)  # its in-memory index may have read rows that are now undone
+        if conn.in_transaction:  # SQLite may have rolled back already (disk full, I/O)
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 
