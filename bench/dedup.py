@@ -16,9 +16,10 @@ per N: grouping articles/s (insert + query; the MinHash signature, which costs t
 whatever the index holds, is timed apart), the per-article cost of the last 1,000, its
 ratio to the first size (target <= 1.5), peak memory of the process (target <= 300 MB at
 1 M signatures), the database size, the share of copies that joined their original's
-story, the time and peak memory of a new process that builds the in-memory index from the
-database (a restart), and the naive baseline: each of ``--naive-sample`` new articles
-compared with every stored signature (read from the database, compared in numpy).
+story, the time and peak memory of a new process that gets the in-memory index from the
+database (a restart: the saved copy plus the rows written since), and the naive baseline:
+each of ``--naive-sample`` new articles compared with every stored signature (read from the
+database, compared in numpy).
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ def peak_mb() -> float:
 
 
 def load(path: str) -> None:
-    """A restart: a new process builds the in-memory index of the database at ``path``;
+    """A restart: a new process gets the in-memory index of the database at ``path``;
     prints seconds, peak MB and the articles indexed."""
     started = time.perf_counter()
     db = open_database(path)

@@ -56,9 +56,14 @@ _NON_WORD = re.compile(r"[^\w\s]+|_")
 
 def bands(sig: Signature) -> bytes:
     """The LSH band keys of one signature: BAND_KEYS unsigned 32-bit integers, little-endian."""
-    full = np.frombuffer(sig.full, dtype=np.uint32).reshape(1, -1)
-    lead = np.frombuffer(sig.lead, dtype=np.uint32).reshape(1, -1)
-    return bytes(band_keys(full, lead).astype("<u4").tobytes())
+    return band_bytes(sig.full, sig.lead)
+
+
+def band_bytes(full: bytes, lead: bytes) -> bytes:
+    """The band keys of the stored values ``full`` and ``lead``, as ``bands`` gives them."""
+    return bytes(band_keys(np.frombuffer(full, dtype=np.uint32).reshape(1, -1),
+                           np.frombuffer(lead, dtype=np.uint32).reshape(1, -1))
+                 .astype("<u4").tobytes())
 
 
 def band_keys(full: NDArray[np.uint32], lead: NDArray[np.uint32]) -> NDArray[np.uint32]:

@@ -30,7 +30,7 @@ import sqlite_utils
 from numpy.typing import NDArray
 
 from monitor.dedup.lsh import BUCKETS, BandIndex
-from monitor.dedup.near import BAND_KEYS, BAND_LAYOUT, band_keys, bands, same_story
+from monitor.dedup.near import BAND_KEYS, BAND_LAYOUT, band_bytes, bands, same_story
 from monitor.models import Hit, Signature
 from monitor.store.db import to_iso
 
@@ -114,7 +114,7 @@ def _load(db: sqlite_utils.Database, loaded: _Loaded, where: str, params: list[A
     first = cursor.fetchmany(FEW)
     if len(first) < FEW:
         for article_id, keys, full, lead, seq in first:
-            keys = keys if full is None else _keys_of(full, lead)
+            keys = keys if full is None else band_bytes(full, lead)
             loaded.index.add(article_id, np.frombuffer(keys, dtype="<u4").tolist())
             loaded.upto = max(loaded.upto, seq)
         loaded.size += len(first)
@@ -125,7 +125,7 @@ def _load(db: sqlite_utils.Database, loaded: _Loaded, where: str, params: list[A
         rows = first
         while rows:
             ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-            keys = np.frombuffer(b"".join(row[1] if row[2] is None else _keys_of(*row[2:4])
+            keys = np.frombuffer(b"".join(row[1] if row[2] is None else band_bytes(*row[2:4])
                                           for row in rows), dtype="<u4")
             loaded.upto = max(loaded.upto, max(row[4] for row in rows))
             yield ids, keys.reshape(-1, BAND_KEYS)
@@ -134,13 +134,6 @@ def _load(db: sqlite_utils.Database, loaded: _Loaded, where: str, params: list[A
     added = loaded.index.extend(batches())
     loaded.size += added
     loaded.tail += added
-
-
-def _keys_of(full: bytes, lead: bytes) -> bytes:
-    """Band keys of a row written before they were stored (schema 5)."""
-    return bytes(band_keys(np.frombuffer(full, dtype=np.uint32).reshape(1, -1),
-                           np.frombuffer(lead, dtype=np.uint32).reshape(1, -1))
-                 .astype("<u4").tobytes())
 
 
 def forget(db: sqlite_utils.Database) -> None:
