@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 from monitor.store.db import open_database
-from tests.feedserver import FeedServer, rss
+from tests.feedserver import FeedServer, rss, wait_for
 from tests.test_daemon import spawn
 
 REPO = Path(__file__).resolve().parents[1]
@@ -70,14 +70,6 @@ def hits(db_path: Path) -> list[str]:
         db.conn.close()
 
 
-def wait_until(predicate: object, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
-
-
 def item(guid: str, title: str, text: str) -> dict[str, str]:
     return {"guid": guid, "title": title, "link": f"https://example.org/{guid}",
             "description": text, "pubDate": format_datetime(datetime.now(UTC))}
@@ -109,7 +101,7 @@ def test_ready_watchdog_and_sighup_reloads(tmp_path: Path, feed_server: FeedServ
         add_feed("/a", "a", "Norway pledges frigates",
                  "Norway has pledged two frigates as part of the security guarantees for "
                  "Ukraine, the defence minister said.")
-        wait_until(lambda: hits(tmp_path / "news.db") == ["security-guarantees"])
+        wait_for(lambda: hits(tmp_path / "news.db") == ["security-guarantees"], timeout=30)
         (rules / "broken.yaml").unlink()
         (rules / "zeppelin.yaml").write_text(
             "id: zeppelin\ntitle: Airships are back\nmatch:\n  keywords: [zeppelin]\n"
@@ -118,7 +110,7 @@ def test_ready_watchdog_and_sighup_reloads(tmp_path: Path, feed_server: FeedServ
         proc.send_signal(signal.SIGHUP)
         notify_socket.wait_for("READY=1", count=3)
         add_feed("/b", "b", "Airship", "A zeppelin was seen over the harbour on Sunday.")
-        wait_until(lambda: "zeppelin" in hits(tmp_path / "news.db"))
+        wait_for(lambda: "zeppelin" in hits(tmp_path / "news.db"), timeout=30)
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=20)
     finally:
@@ -154,7 +146,7 @@ def test_status_endpoint_serves_health_and_metrics(tmp_path: Path,
         return response is not None and 'newsmon_polls_total{status="ok"} 1.0' in response.text
 
     try:
-        wait_until(polled)
+        wait_for(polled, timeout=30)
         metrics = get("/metrics")
         assert metrics is not None and metrics.status_code == 200
         assert "newsmon_articles_total 1.0" in metrics.text
@@ -190,7 +182,7 @@ def test_watched_rules_reload_without_a_signal(tmp_path: Path, feed_server: Feed
         # the next tick sees the new file before it polls the new feed
         out = CliRunner().invoke(cli, ["--config", str(config), "feeds", "add", url])
         assert out.exit_code == 0, out.output
-        wait_until(lambda: hits(tmp_path / "news.db") == ["zeppelin"])
+        wait_for(lambda: hits(tmp_path / "news.db") == ["zeppelin"], timeout=30)
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=20)
     finally:
